@@ -1,0 +1,77 @@
+"""The app channel: every call the sidecar makes to its app goes through here (as in daprd)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade", "content-length", "host",
+    }
+)
+
+
+class AppChannel:
+    """HTTP calls to the app at ``host:port``, with APP_API_TOKEN added when configured."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, host: str, port: int, *, app_id: str, token: str | None
+    ) -> None:
+        self.client = client
+        self.base_url = f"http://{host}:{port}"
+        self.host = host
+        self.port = port
+        self.app_id = app_id
+        self.token = token
+
+    def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
+        out = {k: v for k, v in (headers or {}).items() if k.lower() not in HOP_BY_HOP}
+        if self.token:
+            out["dapr-api-token"] = self.token
+        return out
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        params: str = "",
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send one request to the app; raises httpx.HTTPError when it cannot be reached."""
+        url = self.base_url + "/" + path.lstrip("/")
+        if params:
+            url += "?" + params
+        return await self.client.request(
+            method, url, content=content, headers=self._headers(headers), timeout=timeout
+        )
+
+    async def wait_until_listening(self, interval: float = 0.1) -> None:
+        """Block until the app's port accepts TCP connections (daprd dials every 100 ms)."""
+        while True:
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection(self.host, self.port), 0.5
+                )
+            except (OSError, TimeoutError):
+                await asyncio.sleep(interval)
+                continue
+            writer.close()
+            return
+
+    async def is_listening(self) -> bool:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), 0.5)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        return True

@@ -1,0 +1,143 @@
+"""Load Dapr resource YAML (Component, Subscription) from resources paths, as daprd does."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+
+class ComponentError(Exception):
+    """A resource file that cannot be loaded; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    type: str
+    version: str
+    metadata: dict[str, str]
+    scopes: tuple[str, ...]
+    source: Path
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    pubsubname: str
+    topic: str
+    routes: dict[str, Any]  # {"rules": [{"match","path"}], "default": "/path"}
+    dead_letter_topic: str
+    metadata: dict[str, str]
+    scopes: tuple[str, ...]
+
+
+@dataclass
+class Resources:
+    components: list[Component] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+
+
+def load_resources(paths: Iterable[Path], app_id: str) -> Resources:
+    """Every Component and Subscription in the given folders that is in scope for ``app_id``."""
+    out = Resources()
+    for folder in paths:
+        for path in _yaml_files(folder):
+            for doc in _documents(path):
+                _add(out, doc, path, app_id)
+    return out
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise ComponentError(f"resources path {folder} is not a directory")
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    try:
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    except yaml.YAMLError as exc:
+        raise ComponentError(f"{path}: invalid YAML: {exc}") from exc
+    for doc in docs:
+        if not isinstance(doc, dict):
+            raise ComponentError(f"{path}: a resource must be a YAML mapping")
+    return docs
+
+
+def _add(out: Resources, doc: dict[str, Any], path: Path, app_id: str) -> None:
+    scopes = tuple(str(s) for s in doc.get("scopes") or ())
+    if scopes and app_id not in scopes:
+        return
+    kind = doc.get("kind")
+    if kind == "Component":
+        out.components.append(_component(doc, path, scopes))
+    elif kind == "Subscription":
+        out.subscriptions.append(_subscription(doc, path, scopes))
+    else:
+        log.info("%s: skipping resource of kind %r", path, kind)
+
+
+def _name(doc: dict[str, Any], path: Path) -> str:
+    name = (doc.get("metadata") or {}).get("name")
+    if not isinstance(name, str) or not name:
+        raise ComponentError(f"{path}: metadata.name is required")
+    return name
+
+
+def _component(doc: dict[str, Any], path: Path, scopes: tuple[str, ...]) -> Component:
+    spec = doc.get("spec") or {}
+    ctype = spec.get("type")
+    if not isinstance(ctype, str) or not ctype:
+        raise ComponentError(f"{path}: spec.type is required")
+    return Component(
+        name=_name(doc, path),
+        type=ctype,
+        version=str(spec.get("version") or "v1"),
+        metadata=_metadata(spec.get("metadata"), path),
+        scopes=scopes,
+        source=path,
+    )
+
+
+def _metadata(items: Any, path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or ():
+        if not isinstance(item, dict) or "name" not in item:
+            raise ComponentError(f"{path}: each spec.metadata entry needs a name")
+        if "secretKeyRef" in item:
+            raise ComponentError(f"{path}: secretKeyRef is not supported (metadata {item['name']})")
+        value = item.get("value", "")
+        out[str(item["name"])] = _text(value)
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _subscription(doc: dict[str, Any], path: Path, scopes: tuple[str, ...]) -> Subscription:
+    spec = doc.get("spec") or {}
+    routes = spec.get("routes") or {}
+    if "route" in spec and not routes:
+        routes = {"default": spec["route"]}
+    pubsub, topic = spec.get("pubsubname"), spec.get("topic")
+    if not pubsub or not topic:
+        raise ComponentError(f"{path}: a Subscription needs spec.pubsubname and spec.topic")
+    return Subscription(
+        name=_name(doc, path),
+        pubsubname=str(pubsub),
+        topic=str(topic),
+        routes=dict(routes),
+        dead_letter_topic=str(spec.get("deadLetterTopic") or ""),
+        metadata={str(k): _text(v) for k, v in (spec.get("metadata") or {}).items()},
+        scopes=scopes,
+    )

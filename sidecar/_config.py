@@ -1,0 +1,59 @@
+"""Sidecar settings: read once at the edge (CLI or test) into a frozen object passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_BODY_SIZE = 4 * 1024 * 1024  # daprd's --max-body-size default (4Mi)
+
+
+def default_home(env: Mapping[str, str] | None = None) -> Path:
+    """The runtime home: ``$SIDECAR_HOME``, else ``~/.sidecar``. Holds the scheduler and registry."""
+    env = os.environ if env is None else env
+    home = env.get("SIDECAR_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".sidecar"
+
+
+@dataclass(frozen=True)
+class SidecarConfig:
+    """Everything one sidecar (one daprd equivalent) needs to start."""
+
+    app_id: str
+    app_port: int | None = None
+    app_host: str = "127.0.0.1"
+    http_port: int = 3500  # 0 picks a free port
+    listen_host: str = "127.0.0.1"
+    grpc_port: int = 0  # advertised to the app only; this runtime serves HTTP
+    namespace: str = "default"
+    resources_paths: tuple[Path, ...] = ()
+    home: Path = field(default_factory=default_home)
+    api_token: str | None = None  # DAPR_API_TOKEN: required on the sidecar's API
+    app_token: str | None = None  # APP_API_TOKEN: sent to the app on every call
+    dev_clock: bool = False
+    max_body_size: int = MAX_BODY_SIZE
+    enable_app_health_check: bool = False
+    app_health_check_path: str = "/healthz"
+    app_health_probe_interval: float = 5.0
+    app_health_probe_timeout: float = 0.5
+    app_health_threshold: int = 3
+    graceful_shutdown_seconds: float = 5.0
+    placement: bool = True  # actors are enabled (the local registry plays placement)
+
+    @property
+    def scheduler_db(self) -> Path:
+        return self.home / "scheduler.db"
+
+    @property
+    def registry_db(self) -> Path:
+        return self.home / "registry.db"
+
+    @classmethod
+    def tokens_from_env(cls, env: Mapping[str, str] | None = None) -> dict[str, str | None]:
+        env = os.environ if env is None else env
+        return {
+            "api_token": env.get("DAPR_API_TOKEN") or None,
+            "app_token": env.get("APP_API_TOKEN") or None,
+        }

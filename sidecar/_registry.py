@@ -1,0 +1,131 @@
+"""The local registry: name resolution and actor placement for sidecars sharing a runtime home.
+
+Each sidecar records itself (app id, address, pid, hosted actor types) in ``registry.db``.
+Lookups skip and prune entries whose process is gone, so a sidecar killed with -9 drops out on
+the next lookup. This plays the part of mDNS and the placement service for one machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sidecars (
+    instance TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    started REAL NOT NULL,
+    actor_types TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS sidecars_app ON sidecars (app_id);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    instance: str
+    app_id: str
+    namespace: str
+    host: str
+    port: int
+    pid: int
+    started: float
+    actor_types: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Registry:
+    """Registry rows in SQLite; every call is a short transaction run off the event loop."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.path = home / "registry.db"
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        return conn
+
+    async def _run(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        def work() -> list[tuple[object, ...]]:
+            with self._connect() as conn:
+                return list(conn.execute(sql, args).fetchall())
+
+        return await asyncio.to_thread(work)
+
+    def internal_key(self) -> str:
+        """A secret shared by the sidecars of this home, for their internal forwarding routes."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        path = self.home / "internal.key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(24))
+        return path.read_text().strip()
+
+    async def register(self, entry: Entry) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        await self._run(
+            "INSERT OR REPLACE INTO sidecars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.instance, entry.app_id, entry.namespace, entry.host, entry.port,
+                entry.pid, entry.started, json.dumps(list(entry.actor_types)),
+            ),
+        )
+
+    async def set_actor_types(self, instance: str, types: list[str]) -> None:
+        await self._run(
+            "UPDATE sidecars SET actor_types = ? WHERE instance = ?", (json.dumps(types), instance)
+        )
+
+    async def unregister(self, instance: str) -> None:
+        await self._run("DELETE FROM sidecars WHERE instance = ?", (instance,))
+
+    async def entries(self) -> list[Entry]:
+        """Every live entry (dead processes are pruned), oldest first."""
+        rows = await self._run("SELECT * FROM sidecars ORDER BY started, instance")
+        entries = [_entry(row) for row in rows]
+        dead = [e for e in entries if not _alive(e.pid)]
+        for entry in dead:
+            await self.unregister(entry.instance)
+        return [e for e in entries if e not in dead]
+
+    async def lookup(self, app_id: str, namespace: str = "default") -> list[Entry]:
+        return [e for e in await self.entries() if e.app_id == app_id and e.namespace == namespace]
+
+    async def hosts_of(self, actor_type: str, namespace: str = "default") -> list[Entry]:
+        return [
+            e for e in await self.entries()
+            if actor_type in e.actor_types and e.namespace == namespace
+        ]
+
+
+def _entry(row: tuple[object, ...]) -> Entry:
+    instance, app_id, namespace, host, port, pid, started, types = row
+    return Entry(
+        str(instance), str(app_id), str(namespace), str(host), int(str(port)), int(str(pid)),
+        float(str(started)), tuple(json.loads(str(types))),
+    )

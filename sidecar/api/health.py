@@ -1,0 +1,56 @@
+"""Health, metadata and shutdown (dapr-sidecar.md §7)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .._errors import DaprError
+from ._common import empty, json_response, read_body, sidecar_of
+
+
+async def healthz(request: Request) -> Response:
+    sidecar = sidecar_of(request)
+    wanted = request.query_params.get("appid")
+    if wanted is not None and wanted != sidecar.config.app_id:
+        raise DaprError(
+            500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match"
+        )
+    if not sidecar.ready.is_set():
+        raise DaprError(
+            500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {sidecar.not_ready_targets()}"
+        )
+    return empty()
+
+
+async def healthz_outbound(request: Request) -> Response:
+    return empty()  # answered once the API server is up, before the app listens
+
+
+async def get_metadata(request: Request) -> Response:
+    return json_response(sidecar_of(request).metadata())
+
+
+async def put_metadata(request: Request) -> Response:
+    body = await read_body(request)
+    sidecar_of(request).extended[request.path_params["key"]] = body.decode("utf-8", "replace")
+    return empty()
+
+
+async def shutdown(request: Request) -> Response:
+    sidecar = sidecar_of(request)
+    if request.headers.get("dapr-force-shutdown", "").lower() == "true":
+        sidecar.request_shutdown(force=True)
+    else:
+        sidecar.request_shutdown()
+    return empty()
+
+
+routes = [
+    Route("/v1.0/healthz", healthz, methods=["GET"]),
+    Route("/v1.0/healthz/outbound", healthz_outbound, methods=["GET"]),
+    Route("/v1.0/metadata", get_metadata, methods=["GET"]),
+    Route("/v1.0/metadata/{key}", put_metadata, methods=["PUT"]),
+    Route("/v1.0/shutdown", shutdown, methods=["POST"]),
+]

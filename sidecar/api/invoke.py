@@ -1,0 +1,139 @@
+"""Service invocation (dapr-sidecar.md §6): /v1.0/invoke/{app-id}/method/{path}, dapr-app-id header."""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .._app_channel import HOP_BY_HOP
+from .._errors import DaprError
+from ._common import read_body, sidecar_of
+
+log = logging.getLogger(__name__)
+
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+INTERNAL_HEADER = "x-sidecar-internal"
+_STRIP = HOP_BY_HOP | {"dapr-app-id", "dapr-api-token", INTERNAL_HEADER}
+_STAMPED = ("dapr-caller-app-id", "dapr-caller-namespace", "dapr-callee-app-id")
+
+
+def invoke_error(app_id: str, err: str, status: int = 500) -> DaprError:
+    return DaprError(status, "ERR_DIRECT_INVOKE", f"failed to invoke, id: {app_id}, err: {err}")
+
+
+def _check_method(app_id: str, method: str) -> None:
+    bad = next((c for c in method if c in "#?" or ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise invoke_error(app_id, f"invalid method name {method!r}")
+
+
+def _forward_headers(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.headers.items() if k.lower() not in _STRIP and k.lower() not in _STAMPED}
+
+
+def _response(upstream: httpx.Response) -> Response:
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers.pop("content-encoding", None)
+    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
+
+
+async def invoke_by_path(request: Request) -> Response:
+    app_id = request.path_params["app_id"]
+    return await _invoke(request, app_id, request.path_params["method"])
+
+
+async def invoke_by_header(request: Request) -> Response:
+    """Daprd's fallback: any unmatched route goes to invocation when ``dapr-app-id`` names an app."""
+    app_id = request.headers.get("dapr-app-id") or _basic_auth_app_id(request)
+    if not app_id:
+        raise DaprError(
+            404,
+            "ERR_DIRECT_INVOKE",
+            "failed getting app id either from the URL path or the header dapr-app-id",
+        )
+    return await _invoke(request, app_id, request.url.path.lstrip("/"))
+
+
+def _basic_auth_app_id(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if not auth.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+    except ValueError:
+        return None
+    return password if user == "dapr-app-id" else None
+
+
+async def _invoke(request: Request, app_id: str, method: str) -> Response:
+    sidecar = sidecar_of(request)
+    _check_method(app_id, method)
+    target, _, namespace = app_id.partition(".")
+    namespace = namespace or sidecar.config.namespace
+    body = await read_body(request)
+    headers = _forward_headers(request)
+    headers["dapr-caller-app-id"] = sidecar.config.app_id
+    headers["dapr-caller-namespace"] = sidecar.config.namespace
+    if target == sidecar.config.app_id and namespace == sidecar.config.namespace:
+        return await local_call(request, target, method, body, headers)
+    return await _remote_call(request, target, namespace, method, body, headers)
+
+
+async def local_call(
+    request: Request, app_id: str, method: str, body: bytes, headers: dict[str, str]
+) -> Response:
+    sidecar = sidecar_of(request)
+    channel = sidecar.app_channel
+    if channel is None:
+        raise invoke_error(app_id, "app channel is not initialized")
+    headers["dapr-callee-app-id"] = app_id
+    try:
+        upstream = await channel.request(
+            request.method, method, content=body, headers=headers, params=request.url.query
+        )
+    except httpx.HTTPError as exc:
+        raise invoke_error(app_id, f"error invoking app channel: {exc!r}") from exc
+    return _response(upstream)
+
+
+async def _remote_call(
+    request: Request, app_id: str, namespace: str, method: str, body: bytes, headers: dict[str, str]
+) -> Response:
+    sidecar = sidecar_of(request)
+    hosts = await sidecar.registry.lookup(app_id, namespace)
+    if not hosts:
+        raise invoke_error(app_id, f"couldn't find service: {app_id}")
+    host = hosts[sidecar.next_index(app_id, len(hosts))]
+    headers[INTERNAL_HEADER] = sidecar.internal_key
+    url = f"{host.url}/_sidecar/v1/invoke/{app_id}/{method}"
+    if request.url.query:
+        url += "?" + request.url.query
+    try:
+        upstream = await sidecar.http.request(request.method, url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise invoke_error(app_id, f"error forwarding to {host.url}: {exc!r}") from exc
+    return _response(upstream)
+
+
+async def internal_invoke(request: Request) -> Response:
+    """A call forwarded by another sidecar of this runtime home: deliver it to our app."""
+    sidecar = sidecar_of(request)
+    if request.headers.get(INTERNAL_HEADER) != sidecar.internal_key:
+        raise DaprError(403, "ERR_DIRECT_INVOKE", "forwarded call without a valid runtime key")
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
+    body = await read_body(request)
+    return await local_call(
+        request, request.path_params["app_id"], request.path_params["method"], body, headers
+    )
+
+
+routes = [
+    Route("/v1.0/invoke/{app_id}/method/{method:path}", invoke_by_path, methods=METHODS),
+    Route("/_sidecar/v1/invoke/{app_id}/{method:path}", internal_invoke, methods=METHODS),
+]
+fallback = Route("/{path:path}", invoke_by_header, methods=METHODS)

@@ -1,0 +1,30 @@
+"""Jobs and actor reminders: definitions, durable stores and the scheduler that fires them."""
+
+from ._model import DEFAULT_POLICY, FailurePolicy, JobRecord, JobSpec, PolicyKind, app_owner, reminder_owner
+from ._scheduler import Dispatcher, Outcome, Scheduler
+from ._store import JobExistsError, JobStore
+from ._timeline import JobValidationError, Plan, first_tick, make_plan, next_tick
+from .memory import MemoryJobStore
+from .sqlite import SqliteJobStore
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "Dispatcher",
+    "FailurePolicy",
+    "JobExistsError",
+    "JobRecord",
+    "JobSpec",
+    "JobStore",
+    "JobValidationError",
+    "MemoryJobStore",
+    "Outcome",
+    "Plan",
+    "PolicyKind",
+    "Scheduler",
+    "SqliteJobStore",
+    "app_owner",
+    "first_tick",
+    "make_plan",
+    "next_tick",
+    "reminder_owner",
+]

@@ -1,0 +1,229 @@
+"""The scheduler: sleeps until the next deadline or a wake-up, claims due records, delivers them.
+
+One scheduler per sidecar. It serves a set of owners (its app's jobs, and the reminders of the
+actor types its app hosts); each claimed record goes to the dispatcher registered for its owner
+prefix. Deliveries of different jobs run concurrently (bounded); one job never has two ticks in
+flight because a claimed record stays leased until its outcome is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+
+from .._clock import Clock
+from ._model import JobRecord
+from ._store import JobStore
+from ._timeline import make_plan, next_tick
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
+
+
+def instance_id() -> str:
+    """A lease owner id: this process and a random part (several schedulers per process)."""
+    return f"{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def holder_alive(holder: str, mine: str) -> bool:
+    """Whether the scheduler that wrote lease ``holder`` may still be running."""
+    pid_text, _, _ = holder.partition(":")
+    if not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return holder == mine or holder in _LIVE_HERE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_LIVE_HERE: set[str] = set()  # lease owners of schedulers running in this process
+
+
+def following(record: JobRecord, outcome: Outcome) -> JobRecord | None:
+    """The record after one attempt: a retry of the same tick, the next tick, or None (done)."""
+    spec = record.spec
+    if outcome is Outcome.FAILED and spec.failure_policy.retry_allowed(record.attempts + 1):
+        retry_at = record.due_at + spec.failure_policy.interval
+        return record.advanced(attempts=record.attempts + 1, due_at=retry_at)
+    count = record.count + 1
+    nxt = next_tick(make_plan(spec, record.created_at), record.tick, count)
+    if nxt is None:
+        return None
+    return record.advanced(count=count, attempts=0, tick=nxt, due_at=nxt)
+
+
+class Scheduler:
+    """Fires due records of its owners through their dispatchers.
+
+    Use as an async context manager (starts and stops the loop), or call ``run_due()`` in tests
+    to deliver everything due now and return ("drain mode").
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        clock: Clock,
+        *,
+        max_inflight: int = 512,
+        batch: int = 256,
+        lease: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.lease = lease
+        self.batch = batch
+        self.id = instance_id()
+        self._dispatchers: dict[str, Dispatcher] = {}
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def serve(self, owner: str, dispatcher: Dispatcher) -> None:
+        """Start firing ``owner``'s records through ``dispatcher``."""
+        self._dispatchers[owner] = dispatcher
+        self.wake()
+
+    def stop_serving(self, owner: str) -> None:
+        self._dispatchers.pop(owner, None)
+
+    @property
+    def owners(self) -> list[str]:
+        return list(self._dispatchers)
+
+    def wake(self) -> None:
+        """Something changed (a new job, the clock moved): re-check the next deadline now."""
+        self._wakeup.set()
+
+    async def __aenter__(self) -> Scheduler:
+        _LIVE_HERE.add(self.id)
+        await self.recover()
+        self._task = asyncio.create_task(self._run(), name=f"scheduler {self.id}")
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        _LIVE_HERE.discard(self.id)
+
+    async def recover(self) -> int:
+        """Release leases left by schedulers that died (kill -9) so their jobs fire without delay."""
+        dead = {h for h in await self.store.lease_holders() if not holder_alive(h, self.id)}
+        released = await self.store.release_leases(dead) if dead else 0
+        if released:
+            log.info("released %d job lease(s) left by stopped runtimes", released)
+        return released
+
+    async def run_due(self) -> int:
+        """Deliver every record due now (and retries that become due now); return how many."""
+        total = 0
+        while True:
+            claimed = await self._claim()
+            if not claimed:
+                await self._drain()
+                if not await self._claim_pending():
+                    return total
+                continue
+            total += len(claimed)
+            for record in claimed:
+                await self._start(record)
+
+    async def _claim_pending(self) -> bool:
+        nxt = await self.store.next_due(self.owners)
+        return nxt is not None and nxt <= self.clock.now()
+
+    async def _drain(self) -> None:
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._cycle()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler cycle failed; retrying in 1s")
+                await asyncio.sleep(1)
+
+    async def _cycle(self) -> None:
+        self._wakeup.clear()
+        claimed = await self._claim()
+        for record in claimed:
+            await self._start(record)
+        if len(claimed) == self.batch:
+            return
+        deadline = await self.store.next_due(self.owners)
+        await self._sleep(deadline)
+
+    async def _sleep(self, deadline: float | None) -> None:
+        waits = [asyncio.ensure_future(self._wakeup.wait())]
+        if deadline is not None:
+            waits.append(asyncio.ensure_future(self.clock.sleep_until(deadline)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def _claim(self) -> list[JobRecord]:
+        if not self._dispatchers:
+            return []
+        return await self.store.claim(
+            self.owners, self.clock.now(), self.batch, self.id, self.lease
+        )
+
+    async def _start(self, record: JobRecord) -> None:
+        await self._slots.acquire()
+        task = asyncio.create_task(self._deliver(record))
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._slots.release()
+
+    async def _deliver(self, record: JobRecord) -> None:
+        dispatcher = self._dispatchers.get(record.owner)
+        if dispatcher is None:  # owner went away while claimed: hand it back untouched
+            await self.store.complete(record, record)
+            return
+        outcome = await self._attempt(dispatcher, record)
+        applied = await self.store.complete(record, following(record, outcome))
+        if applied:
+            self.wake()
+
+    async def _attempt(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
+        try:
+            return await dispatcher(record)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery of %s %s raised", record.owner, record.name)
+            return Outcome.FAILED

@@ -1,0 +1,96 @@
+"""The job store contract. Implementations: ``memory.py`` (tests) and ``sqlite.py`` (durable).
+
+A store keeps job records keyed by (owner, name) and answers "what is due" cheaply: the cost of
+``next_due``, ``claim`` and ``complete`` must not grow with the number of pending jobs.
+
+Leases: ``claim`` hands due records to one scheduler instance and hides them from every other
+claimer until ``complete`` (or until the lease runs out, should that instance die). A record whose
+generation changed while it was claimed (an overwrite) is not touched by ``complete``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+
+from ._model import JobRecord
+
+
+class JobExistsError(Exception):
+    """A job with this name exists and overwrite was not asked for."""
+
+    def __init__(self, owner: str, name: str) -> None:
+        super().__init__(f"job already exists: '{owner}||{name}'")
+        self.owner = owner
+        self.name = name
+
+
+class JobStore(ABC):
+    """Durable home of jobs and reminders, shared by every sidecar of one runtime home."""
+
+    async def __aenter__(self) -> JobStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Prepare for use (create tables, recover leases of dead owners)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources; everything acknowledged is already durable."""
+
+    @abstractmethod
+    async def put(self, record: JobRecord, *, overwrite: bool) -> JobRecord:
+        """Store ``record``; returns it with its new generation.
+
+        After it returns the job is durable. Without ``overwrite`` an existing (owner, name)
+        raises JobExistsError and nothing changes; with it the old record and its counter are
+        replaced whole.
+        """
+
+    @abstractmethod
+    async def get(self, owner: str, name: str) -> JobRecord | None:
+        """The record, or None."""
+
+    @abstractmethod
+    async def delete(self, owner: str, name: str) -> bool:
+        """Remove the record; True if there was one. Afterwards ``get`` returns None."""
+
+    @abstractmethod
+    async def delete_prefix(self, owner: str, prefix: str) -> int:
+        """Remove every record of ``owner`` whose name starts with ``prefix``; returns the count."""
+
+    @abstractmethod
+    async def list(self, owner: str) -> list[JobRecord]:
+        """All records of one owner, ordered by name."""
+
+    @abstractmethod
+    async def next_due(self, owners: Iterable[str]) -> float | None:
+        """The earliest time at which any record of these owners may be claimed."""
+
+    @abstractmethod
+    async def claim(
+        self, owners: Sequence[str], now: float, limit: int, lease_owner: str, lease: float
+    ) -> list[JobRecord]:
+        """Up to ``limit`` records with ``due_at <= now``, earliest first, leased until now+lease."""
+
+    @abstractmethod
+    async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:
+        """Finish a claimed attempt: store ``next_record`` (same key) or delete when None.
+
+        Only applies if the stored generation still equals ``record.generation``; returns whether
+        it applied. The lease is released either way.
+        """
+
+    @abstractmethod
+    async def release_leases(self, lease_owners: Iterable[str]) -> int:
+        """Make records leased by these (dead) lease owners claimable at their due time again."""
+
+    @abstractmethod
+    async def lease_holders(self) -> set[str]:
+        """The distinct lease owners currently holding any record."""

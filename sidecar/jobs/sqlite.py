@@ -1,0 +1,177 @@
+"""Durable job store on SQLite (WAL). Every write is committed before the call returns.
+
+One table; ``visible_at`` is when a record may next be claimed (its ``due_at``, or the lease
+expiry while claimed), indexed per owner so "what is due next" is one index probe however many
+jobs wait. A process killed mid-delivery leaves its lease behind; the next sidecar to open the
+store releases leases whose holder is gone (see ``Scheduler``), so nothing waits out the lease.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ._model import JobRecord, JobSpec
+from ._store import JobExistsError, JobStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    tick REAL NOT NULL,
+    due_at REAL NOT NULL,
+    visible_at REAL NOT NULL,
+    count INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    lease_owner TEXT,
+    PRIMARY KEY (owner, name)
+);
+CREATE INDEX IF NOT EXISTS jobs_visible ON jobs (owner, visible_at);
+CREATE INDEX IF NOT EXISTS jobs_leased ON jobs (lease_owner) WHERE lease_owner IS NOT NULL;
+"""
+
+_COLUMNS = "owner, name, spec, created_at, tick, due_at, count, attempts, generation"
+
+
+def _row(row: Any) -> JobRecord:
+    owner, name, spec, created_at, tick, due_at, count, attempts, generation = row
+    return JobRecord(
+        owner, name, JobSpec.loads(spec), created_at, tick, due_at, count, attempts, generation
+    )
+
+
+class SqliteJobStore(JobStore):
+    """Jobs in one SQLite file, safe to share between processes of one runtime home."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("job store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA busy_timeout=10000")
+        await self._db.executescript(_SCHEMA)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def put(self, record: JobRecord, *, overwrite: bool) -> JobRecord:
+        record = record.advanced(generation=secrets.randbits(62))
+        verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
+        cursor = await self.db.execute(
+            f"{verb} INTO jobs ({_COLUMNS}, visible_at, lease_owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (*_values(record), record.due_at),
+        )
+        if cursor.rowcount == 0:
+            raise JobExistsError(record.owner, record.name)
+        return record
+
+    async def get(self, owner: str, name: str) -> JobRecord | None:
+        async with self.db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? AND name = ?", (owner, name)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _row(row) if row else None
+
+    async def delete(self, owner: str, name: str) -> bool:
+        cursor = await self.db.execute(
+            "DELETE FROM jobs WHERE owner = ? AND name = ?", (owner, name)
+        )
+        return cursor.rowcount > 0
+
+    async def delete_prefix(self, owner: str, prefix: str) -> int:
+        cursor = await self.db.execute(
+            "DELETE FROM jobs WHERE owner = ? AND substr(name, 1, ?) = ?",
+            (owner, len(prefix), prefix),
+        )
+        return cursor.rowcount
+
+    async def list(self, owner: str) -> list[JobRecord]:
+        async with self.db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY name", (owner,)
+        ) as cursor:
+            return [_row(r) for r in await cursor.fetchall()]
+
+    async def next_due(self, owners: Iterable[str]) -> float | None:
+        best: float | None = None
+        for owner in owners:
+            async with self.db.execute(
+                "SELECT MIN(visible_at) FROM jobs WHERE owner = ?", (owner,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row and row[0] is not None and (best is None or row[0] < best):
+                best = row[0]
+        return best
+
+    async def claim(
+        self, owners: Sequence[str], now: float, limit: int, lease_owner: str, lease: float
+    ) -> list[JobRecord]:
+        out: list[JobRecord] = []
+        for owner in owners:
+            if len(out) >= limit:
+                break
+            async with self.db.execute(
+                "UPDATE jobs SET lease_owner = ?, visible_at = ? WHERE rowid IN "
+                "(SELECT rowid FROM jobs WHERE owner = ? AND visible_at <= ? "
+                "ORDER BY visible_at LIMIT ?) "
+                f"RETURNING {_COLUMNS}",
+                (lease_owner, now + lease, owner, now, limit - len(out)),
+            ) as cursor:
+                out.extend(_row(r) for r in await cursor.fetchall())
+        return sorted(out, key=lambda r: r.due_at)
+
+    async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:
+        key = (record.owner, record.name, record.generation)
+        if next_record is None:
+            sql, args = "DELETE FROM jobs WHERE owner = ? AND name = ? AND generation = ?", key
+        else:
+            sql = (
+                "UPDATE jobs SET tick = ?, due_at = ?, visible_at = ?, count = ?, attempts = ?, "
+                "lease_owner = NULL WHERE owner = ? AND name = ? AND generation = ?"
+            )
+            n = next_record
+            args = (n.tick, n.due_at, n.due_at, n.count, n.attempts, *key)
+        cursor = await self.db.execute(sql, args)
+        return cursor.rowcount > 0
+
+    async def release_leases(self, lease_owners: Iterable[str]) -> int:
+        total = 0
+        for holder in lease_owners:
+            cursor = await self.db.execute(
+                "UPDATE jobs SET visible_at = due_at, lease_owner = NULL WHERE lease_owner = ?",
+                (holder,),
+            )
+            total += cursor.rowcount
+        return total
+
+    async def lease_holders(self) -> set[str]:
+        async with self.db.execute(
+            "SELECT DISTINCT lease_owner FROM jobs WHERE lease_owner IS NOT NULL"
+        ) as cursor:
+            return {r[0] for r in await cursor.fetchall()}
+
+
+def _values(r: JobRecord) -> tuple[Any, ...]:
+    return (
+        r.owner, r.name, r.spec.dumps(), r.created_at, r.tick, r.due_at,
+        r.count, r.attempts, r.generation,
+    )
