@@ -1,0 +1,58 @@
+"""What the actor needs from the outside world; the agent app supplies HTTP implementations."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Current time, seconds since the epoch (the sidecar's clocks fit this too)."""
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """A one-shot job: fire once at ``due_time`` (at once if already past) with ``data``."""
+
+    name: str
+    due_time: datetime
+    data: dict[str, Any]
+
+
+class JobScheduler(Protocol):
+    async def schedule(self, job: JobRequest) -> None:
+        """Create the job, or overwrite an existing one of that name; raise if not stored."""
+
+    async def delete(self, name: str) -> None:
+        """Afterwards no job of that name exists (deleting a missing job succeeds)."""
+
+
+class Notifier(Protocol):
+    async def send(self, notification: dict[str, Any]) -> None:
+        """Hand the notification over; raise unless the notifier accepted it (new or repeat)."""
+
+
+def random_task_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class ActorServices:
+    """Everything a ProjectManagementAgent instance talks to, injected by the host app."""
+
+    scheduler: JobScheduler
+    notifier: Notifier
+    clock: Clock = field(default_factory=SystemClock)
+    default_remind_before: timedelta = timedelta(minutes=15)
+    new_task_id: Callable[[], str] = random_task_id
+    notification_log_size: int = 200

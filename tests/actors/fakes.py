@@ -1,0 +1,49 @@
+"""In-memory stand-ins for the actor's ports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from actors import JobRequest
+
+START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+
+
+class ManualClock:
+    def __init__(self, start: datetime = START) -> None:
+        self._now = start.timestamp()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+
+
+class FakeScheduler:
+    def __init__(self) -> None:
+        self.jobs: dict[str, JobRequest] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.fail = False
+
+    async def schedule(self, job: JobRequest) -> None:
+        if self.fail:
+            raise RuntimeError("scheduler down")
+        self.calls.append(("schedule", job.name))
+        self.jobs[job.name] = job
+
+    async def delete(self, name: str) -> None:
+        self.calls.append(("delete", name))
+        self.jobs.pop(name, None)
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.fail = False
+
+    async def send(self, notification: dict[str, Any]) -> None:
+        if self.fail:
+            raise RuntimeError("notifier down")
+        self.sent.append(notification)
