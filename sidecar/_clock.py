@@ -7,6 +7,7 @@ Times are float seconds since the Unix epoch (UTC). ``sleep_until`` may return e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -48,10 +49,8 @@ class _Movable:
 
     async def _sleep(self, seconds: float | None) -> None:
         moved = self._moved
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(moved.wait(), seconds)
-        except TimeoutError:
-            pass
 
 
 class DevClock(_Movable):

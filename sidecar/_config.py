@@ -11,7 +11,7 @@ MAX_BODY_SIZE = 4 * 1024 * 1024  # daprd's --max-body-size default (4Mi)
 
 
 def default_home(env: Mapping[str, str] | None = None) -> Path:
-    """The runtime home: ``$SIDECAR_HOME``, else ``~/.sidecar``. Holds the scheduler and registry."""
+    """The runtime home: ``$SIDECAR_HOME``, else ``~/.sidecar`` (scheduler and registry)."""
     env = os.environ if env is None else env
     home = env.get("SIDECAR_HOME")
     return Path(home).expanduser() if home else Path.home() / ".sidecar"

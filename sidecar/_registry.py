@@ -91,8 +91,14 @@ class Registry:
         await self._run(
             "INSERT OR REPLACE INTO sidecars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                entry.instance, entry.app_id, entry.namespace, entry.host, entry.port,
-                entry.pid, entry.started, json.dumps(list(entry.actor_types)),
+                entry.instance,
+                entry.app_id,
+                entry.namespace,
+                entry.host,
+                entry.port,
+                entry.pid,
+                entry.started,
+                json.dumps(list(entry.actor_types)),
             ),
         )
 
@@ -118,7 +124,8 @@ class Registry:
 
     async def hosts_of(self, actor_type: str, namespace: str = "default") -> list[Entry]:
         return [
-            e for e in await self.entries()
+            e
+            for e in await self.entries()
             if actor_type in e.actor_types and e.namespace == namespace
         ]
 
@@ -126,6 +133,12 @@ class Registry:
 def _entry(row: tuple[object, ...]) -> Entry:
     instance, app_id, namespace, host, port, pid, started, types = row
     return Entry(
-        str(instance), str(app_id), str(namespace), str(host), int(str(port)), int(str(pid)),
-        float(str(started)), tuple(json.loads(str(types))),
+        str(instance),
+        str(app_id),
+        str(namespace),
+        str(host),
+        int(str(port)),
+        int(str(pid)),
+        float(str(started)),
+        tuple(json.loads(str(types))),
     )

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +36,14 @@ from .state import StateStore, build_state_store
 
 log = logging.getLogger(__name__)
 RUNTIME_VERSION = "1.18.3-local"
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its signal handlers: only the CLI entry point handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class Extension(Protocol):
@@ -94,10 +102,15 @@ class Sidecar:
         self.app_channel: AppChannel | None = None
         if config.app_port:
             self.app_channel = AppChannel(
-                self.http, config.app_host, config.app_port,
-                app_id=config.app_id, token=config.app_token,
+                self.http,
+                config.app_host,
+                config.app_port,
+                app_id=config.app_id,
+                token=config.app_token,
             )
-        self.extensions = [f(self) for f in (default_extensions() if extensions is None else extensions)]
+        self.extensions = [
+            f(self) for f in (default_extensions() if extensions is None else extensions)
+        ]
         self.asgi: Starlette = build_app(self, [r for e in self.extensions for r in e.routes])
         self.extended: dict[str, str] = {"daprRuntimeVersion": RUNTIME_VERSION}
         self.ready = asyncio.Event()
@@ -174,7 +187,11 @@ class Sidecar:
     async def _open_state_store(self, comp: Any) -> None:
         try:
             store = build_state_store(
-                comp.name, comp.type, comp.version, comp.metadata, self.clock,
+                comp.name,
+                comp.type,
+                comp.version,
+                comp.metadata,
+                self.clock,
                 base_dir=Path.cwd(),
             )
         except ValueError as exc:
@@ -190,13 +207,15 @@ class Sidecar:
         sock.listen(2048)
         sock.setblocking(False)
         self.http_port = sock.getsockname()[1]
-        server = uvicorn.Server(
+        server = _QuietServer(
             uvicorn.Config(
-                self.asgi, log_level="warning", lifespan="off", access_log=False,
+                self.asgi,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
                 timeout_graceful_shutdown=int(self.config.graceful_shutdown_seconds),
             )
         )
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         task = asyncio.create_task(server.serve(sockets=[sock]), name="sidecar http")
 
         async def shutdown() -> None:
@@ -213,8 +232,13 @@ class Sidecar:
 
     def _entry(self) -> Entry:
         return Entry(
-            self.instance, self.config.app_id, self.config.namespace, self.config.listen_host,
-            self.http_port, os.getpid(), time.time(),
+            self.instance,
+            self.config.app_id,
+            self.config.namespace,
+            self.config.listen_host,
+            self.http_port,
+            os.getpid(),
+            time.time(),
         )
 
     async def _connect_app(self) -> None:
@@ -238,7 +262,9 @@ class Sidecar:
         body = record.spec.data.encode() if record.spec.data is not None else b""
         try:
             resp = await self.app_channel.request(
-                "POST", f"job/{record.name}", content=body,
+                "POST",
+                f"job/{record.name}",
+                content=body,
                 headers={"content-type": "application/json"},
             )
         except httpx.HTTPError as exc:
@@ -272,15 +298,20 @@ class Sidecar:
             "runtimeVersion": RUNTIME_VERSION,
             "enabledFeatures": [],
             "components": [
-                {"name": s.name, "type": s.component_type, "version": "v1",
-                 "capabilities": list(s.capabilities)}
+                {
+                    "name": s.name,
+                    "type": s.component_type,
+                    "version": "v1",
+                    "capabilities": list(s.capabilities),
+                }
                 for s in self.state_stores.values()
             ],
             "extended": dict(self.extended),
         }
         if self.config.app_port:
             out["appConnectionProperties"] = {
-                "port": self.config.app_port, "protocol": "http",
+                "port": self.config.app_port,
+                "protocol": "http",
                 "channelAddress": self.config.app_host,
             }
         for ext in self.extensions:

@@ -30,7 +30,9 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
     return Response(dumps(value), status_code=status, media_type=JSON, headers=headers)
 
 
-def raw_json_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def raw_json_response(
+    body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(body, status_code=status, media_type=JSON, headers=headers)
 
 

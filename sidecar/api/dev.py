@@ -23,7 +23,9 @@ from ._common import json_response, parse_json, read_body, sidecar_of
 def _clock(request: Request) -> DevClock:
     clock = sidecar_of(request).clock
     if not isinstance(clock, DevClock):
-        raise DaprError(404, "ERR_NOT_FOUND", "the dev clock is not enabled (start with --dev-clock)")
+        raise DaprError(
+            404, "ERR_NOT_FOUND", "the dev clock is not enabled (start with --dev-clock)"
+        )
     return clock
 
 

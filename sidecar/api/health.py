@@ -14,9 +14,7 @@ async def healthz(request: Request) -> Response:
     sidecar = sidecar_of(request)
     wanted = request.query_params.get("appid")
     if wanted is not None and wanted != sidecar.config.app_id:
-        raise DaprError(
-            500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match"
-        )
+        raise DaprError(500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match")
     if not sidecar.ready.is_set():
         raise DaprError(
             500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {sidecar.not_ready_targets()}"

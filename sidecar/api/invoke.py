@@ -1,4 +1,4 @@
-"""Service invocation (dapr-sidecar.md §6): /v1.0/invoke/{app-id}/method/{path}, dapr-app-id header."""
+"""Service invocation (dapr-sidecar.md §6): /v1.0/invoke/{app-id}/method/{path} and dapr-app-id."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ def _check_method(app_id: str, method: str) -> None:
 
 
 def _forward_headers(request: Request) -> dict[str, str]:
-    return {k: v for k, v in request.headers.items() if k.lower() not in _STRIP and k.lower() not in _STAMPED}
+    return {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in _STRIP and k.lower() not in _STAMPED
+    }
 
 
 def _response(upstream: httpx.Response) -> Response:
@@ -48,7 +52,7 @@ async def invoke_by_path(request: Request) -> Response:
 
 
 async def invoke_by_header(request: Request) -> Response:
-    """Daprd's fallback: any unmatched route goes to invocation when ``dapr-app-id`` names an app."""
+    """daprd's fallback: an unmatched route is invoked when ``dapr-app-id`` names an app."""
     app_id = request.headers.get("dapr-app-id") or _basic_auth_app_id(request)
     if not app_id:
         raise DaprError(

@@ -1,6 +1,14 @@
 """Jobs and actor reminders: definitions, durable stores and the scheduler that fires them."""
 
-from ._model import DEFAULT_POLICY, FailurePolicy, JobRecord, JobSpec, PolicyKind, app_owner, reminder_owner
+from ._model import (
+    DEFAULT_POLICY,
+    FailurePolicy,
+    JobRecord,
+    JobSpec,
+    PolicyKind,
+    app_owner,
+    reminder_owner,
+)
 from ._scheduler import Dispatcher, Outcome, Scheduler
 from ._store import JobExistsError, JobStore
 from ._timeline import JobValidationError, Plan, first_tick, make_plan, next_tick

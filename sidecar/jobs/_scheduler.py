@@ -16,6 +16,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Any
 
 from .._clock import Clock
 from ._model import JobRecord
@@ -133,7 +134,7 @@ class Scheduler:
         _LIVE_HERE.discard(self.id)
 
     async def recover(self) -> int:
-        """Release leases left by schedulers that died (kill -9) so their jobs fire without delay."""
+        """Release leases of schedulers that died (kill -9) so their jobs fire without delay."""
         dead = {h for h in await self.store.lease_holders() if not holder_alive(h, self.id)}
         released = await self.store.release_leases(dead) if dead else 0
         if released:
@@ -183,7 +184,7 @@ class Scheduler:
         await self._sleep(deadline)
 
     async def _sleep(self, deadline: float | None) -> None:
-        waits = [asyncio.ensure_future(self._wakeup.wait())]
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
         if deadline is not None:
             waits.append(asyncio.ensure_future(self.clock.sleep_until(deadline)))
         try:

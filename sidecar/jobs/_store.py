@@ -66,7 +66,7 @@ class JobStore(ABC):
         """Remove every record of ``owner`` whose name starts with ``prefix``; returns the count."""
 
     @abstractmethod
-    async def list(self, owner: str) -> list[JobRecord]:
+    async def records(self, owner: str) -> list[JobRecord]:
         """All records of one owner, ordered by name."""
 
     @abstractmethod
@@ -77,7 +77,7 @@ class JobStore(ABC):
     async def claim(
         self, owners: Sequence[str], now: float, limit: int, lease_owner: str, lease: float
     ) -> list[JobRecord]:
-        """Up to ``limit`` records with ``due_at <= now``, earliest first, leased until now+lease."""
+        """Up to ``limit`` records with ``due_at <= now``, earliest first, leased to now+lease."""
 
     @abstractmethod
     async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:
@@ -89,7 +89,7 @@ class JobStore(ABC):
 
     @abstractmethod
     async def release_leases(self, lease_owners: Iterable[str]) -> int:
-        """Make records leased by these (dead) lease owners claimable at their due time again."""
+        """Make records leased by these (dead) holders claimable at their due time again."""
 
     @abstractmethod
     async def lease_holders(self) -> set[str]:

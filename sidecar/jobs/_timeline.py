@@ -15,7 +15,6 @@ from .._cron import Schedule, ScheduleError, parse_schedule
 from .._timefmt import TimeFormatError, parse_point_in_time
 from ._model import JobSpec
 
-
 _EPSILON = timedelta(microseconds=1)  # float epoch seconds round-trip to within this
 
 

@@ -50,7 +50,7 @@ class MemoryJobStore(JobStore):
             del self._entries[key]
         return len(keys)
 
-    async def list(self, owner: str) -> list[JobRecord]:
+    async def records(self, owner: str) -> list[JobRecord]:
         return [e.record for k, e in sorted(self._entries.items()) if k[0] == owner]
 
     def _top(self, owner: str) -> tuple[float, str] | None:

@@ -105,7 +105,7 @@ class SqliteJobStore(JobStore):
         )
         return cursor.rowcount
 
-    async def list(self, owner: str) -> list[JobRecord]:
+    async def records(self, owner: str) -> list[JobRecord]:
         async with self.db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY name", (owner,)
         ) as cursor:
@@ -141,6 +141,7 @@ class SqliteJobStore(JobStore):
 
     async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:
         key = (record.owner, record.name, record.generation)
+        args: tuple[Any, ...]
         if next_record is None:
             sql, args = "DELETE FROM jobs WHERE owner = ? AND name = ? AND generation = ?", key
         else:
@@ -172,6 +173,13 @@ class SqliteJobStore(JobStore):
 
 def _values(r: JobRecord) -> tuple[Any, ...]:
     return (
-        r.owner, r.name, r.spec.dumps(), r.created_at, r.tick, r.due_at,
-        r.count, r.attempts, r.generation,
+        r.owner,
+        r.name,
+        r.spec.dumps(),
+        r.created_at,
+        r.tick,
+        r.due_at,
+        r.count,
+        r.attempts,
+        r.generation,
     )

@@ -1,0 +1,173 @@
+"""Scheduler behaviour on a manual clock: no sleeping, drain mode and the running loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from sidecar._clock import ManualClock
+from sidecar.jobs import (
+    FailurePolicy,
+    JobRecord,
+    JobSpec,
+    MemoryJobStore,
+    Outcome,
+    PolicyKind,
+    Scheduler,
+    first_tick,
+    make_plan,
+)
+
+OWNER = "app||default||myapp"
+
+
+@dataclass
+class Recorder:
+    """A fake app: records each delivery (name, clock time) and answers from a script."""
+
+    clock: ManualClock
+    outcomes: list[Outcome] = field(default_factory=list)
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    delivered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, record: JobRecord) -> Outcome:
+        self.calls.append((record.name, self.clock.now()))
+        self.delivered.set()
+        return self.outcomes.pop(0) if self.outcomes else Outcome.SUCCESS
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(start=1_000.0)
+
+
+@pytest.fixture
+async def scheduler(clock: ManualClock) -> AsyncIterator[Scheduler]:
+    yield Scheduler(MemoryJobStore(), clock)
+
+
+async def add(s: Scheduler, name: str, spec: JobSpec) -> None:
+    now = s.clock.now()
+    tick = first_tick(make_plan(spec, now), now)
+    assert tick is not None
+    await s.store.put(JobRecord(OWNER, name, spec, now, tick, tick), overwrite=True)
+
+
+async def test_never_fires_early(scheduler: Scheduler, clock: ManualClock) -> None:
+    app = Recorder(clock)
+    scheduler.serve(OWNER, app)
+    await add(scheduler, "j", JobSpec(due_time="10s"))
+    clock.advance(9.999)
+    assert await scheduler.run_due() == 0
+    clock.advance(0.001)
+    assert await scheduler.run_due() == 1
+    assert app.calls == [("j", 1010.0)]
+    assert await scheduler.store.get(OWNER, "j") is None  # one-shot deleted after firing
+
+
+async def test_default_policy_gives_four_attempts_one_second_apart(
+    scheduler: Scheduler, clock: ManualClock
+) -> None:
+    app = Recorder(clock, outcomes=[Outcome.FAILED] * 10)
+    scheduler.serve(OWNER, app)
+    await add(scheduler, "j", JobSpec(due_time="0s"))
+    for _ in range(5):
+        await scheduler.run_due()
+        clock.advance(1)
+    assert [t for _, t in app.calls] == [1000.0, 1001.0, 1002.0, 1003.0]
+    assert await scheduler.store.get(OWNER, "j") is None
+
+
+async def test_drop_policy_attempts_once(scheduler: Scheduler, clock: ManualClock) -> None:
+    app = Recorder(clock, outcomes=[Outcome.FAILED])
+    scheduler.serve(OWNER, app)
+    await add(scheduler, "j", JobSpec(due_time="0s", failure_policy=FailurePolicy(PolicyKind.DROP)))
+    await scheduler.run_due()
+    clock.advance(5)
+    await scheduler.run_due()
+    assert len(app.calls) == 1
+
+
+async def test_retry_success_moves_on_to_next_tick(
+    scheduler: Scheduler, clock: ManualClock
+) -> None:
+    app = Recorder(clock, outcomes=[Outcome.FAILED, Outcome.SUCCESS, Outcome.SUCCESS])
+    scheduler.serve(OWNER, app)
+    policy = FailurePolicy(PolicyKind.CONSTANT, 2.0, 5, "2s")
+    await add(scheduler, "j", JobSpec(schedule="@every 10s", repeats=2, failure_policy=policy))
+    for _ in range(25):
+        clock.advance(1)
+        await scheduler.run_due()
+    assert [t - 1000 for _, t in app.calls] == [10.0, 12.0, 20.0]
+
+
+async def test_missed_ticks_replay_back_to_back(scheduler: Scheduler, clock: ManualClock) -> None:
+    app = Recorder(clock)
+    await add(scheduler, "j", JobSpec(schedule="@every 1s", repeats=5))
+    clock.advance(60)  # nobody served the owner meanwhile (app not running)
+    scheduler.serve(OWNER, app)
+    assert await scheduler.run_due() == 5
+    assert await scheduler.store.get(OWNER, "j") is None
+
+
+async def test_unserved_owner_waits(scheduler: Scheduler, clock: ManualClock) -> None:
+    await add(scheduler, "j", JobSpec(due_time="1s"))
+    clock.advance(10)
+    assert await scheduler.run_due() == 0
+    assert await scheduler.store.get(OWNER, "j") is not None
+
+
+async def test_loop_sleeps_until_deadline_and_wakes_on_new_job(
+    scheduler: Scheduler, clock: ManualClock
+) -> None:
+    app = Recorder(clock)
+    scheduler.serve(OWNER, app)
+    async with scheduler:
+        await add(scheduler, "far", JobSpec(due_time="3h"))
+        scheduler.wake()
+        await add(scheduler, "near", JobSpec(due_time="1m"))
+        scheduler.wake()
+        await asyncio.sleep(0.05)
+        assert app.calls == []
+        clock.advance(60)
+        async with asyncio.timeout(2):
+            await app.delivered.wait()
+        assert app.calls == [("near", 1060.0)]
+
+
+async def test_different_jobs_are_delivered_concurrently(
+    scheduler: Scheduler, clock: ManualClock
+) -> None:
+    started = 0
+    both = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow(record: JobRecord) -> Outcome:
+        nonlocal started
+        started += 1
+        if started == 2:
+            both.set()
+        await release.wait()
+        return Outcome.SUCCESS
+
+    scheduler.serve(OWNER, slow)
+    await add(scheduler, "a", JobSpec(due_time="0s"))
+    await add(scheduler, "b", JobSpec(due_time="0s"))
+    async with scheduler:
+        async with asyncio.timeout(2):
+            await both.wait()
+        release.set()
+
+
+async def test_recover_releases_leases_of_dead_process(clock: ManualClock) -> None:
+    store = MemoryJobStore()
+    s = Scheduler(store, clock)
+    await add(s, "j", JobSpec(due_time="0s"))
+    await store.claim([OWNER], clock.now(), 10, "999999999:deadbeef", 600)
+    assert await s.recover() == 1
+    app = Recorder(clock)
+    s.serve(OWNER, app)
+    assert await s.run_due() == 1
