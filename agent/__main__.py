@@ -1,0 +1,23 @@
+"""``python -m agent``: serve the agent on APP_HOST:APP_PORT (default 127.0.0.1:8002)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import uvicorn
+
+from ._settings import AgentSettings
+from .app import create_app
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = AgentSettings.from_env(os.environ)
+    uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port)
+
+
+if __name__ == "__main__":
+    main()

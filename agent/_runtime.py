@@ -1,0 +1,46 @@
+"""The agent's long-lived objects, built once per app lifespan around one httpx client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from dapr.actor import ActorId
+
+from actors import ActorServices, Clock, ProjectManagementAgent, SystemClock
+
+from ._actor_client import HttpxActorClient
+from ._gateway import AgentGateway
+from ._invoke import NotifierClient
+from ._jobs import JobsClient
+from ._settings import AgentSettings
+from ._sidecar import Sidecar
+
+
+@dataclass(frozen=True)
+class AgentRuntime:
+    settings: AgentSettings
+    sidecar: Sidecar
+    jobs: JobsClient
+    actor_client: HttpxActorClient
+    gateway: AgentGateway
+    services: ActorServices
+
+    @classmethod
+    def build(
+        cls, settings: AgentSettings, client: httpx.AsyncClient, clock: Clock | None = None
+    ) -> AgentRuntime:
+        sidecar = Sidecar(client, settings.dapr_http_endpoint, settings.dapr_api_token)
+        jobs = JobsClient(sidecar, settings)
+        actor_client = HttpxActorClient(sidecar)
+        services = ActorServices(
+            scheduler=jobs,
+            notifier=NotifierClient(sidecar, settings.notifier_app_id),
+            clock=clock or SystemClock(),
+            default_remind_before=settings.default_remind_before,
+        )
+        return cls(settings, sidecar, jobs, actor_client, AgentGateway(actor_client), services)
+
+    def create_actor(self, ctx: Any, actor_id: ActorId) -> ProjectManagementAgent:
+        return ProjectManagementAgent(ctx, actor_id, self.services)

@@ -1,0 +1,68 @@
+"""The agent app factory: task API, job trigger router, lab, and the actor host."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+from dapr.ext.fastapi import DaprActor
+from fastapi import FastAPI
+
+from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
+
+from . import _errors
+from ._runtime import AgentRuntime
+from ._settings import AgentSettings
+from .routes import jobs, lab, tasks
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: AgentSettings | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the app; ``http_client`` and ``clock`` are for tests (transport swap, manual time)."""
+    settings = settings or AgentSettings.from_env(os.environ)
+    dapr_actor: DaprActor | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            client = http_client
+            if client is None:
+                timeout = httpx.Timeout(settings.http_timeout)
+                client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
+            runtime = AgentRuntime.build(settings, client, clock)
+            app.state.runtime = runtime
+            await _register(dapr_actor, runtime)
+            logger.info("pm-agent ready; sidecar %s", settings.dapr_http_endpoint)
+            yield
+
+    app = FastAPI(
+        title="ProjectManagementAgent",
+        description="Task assignment with Dapr Jobs reminders, and the TaskExecutorService lab.",
+        lifespan=lifespan,
+    )
+    dapr_actor = DaprActor(app)
+    _errors.install(app)
+    for router in (tasks.router, jobs.router, lab.router):
+        app.include_router(router)
+    return app
+
+
+async def _register(dapr_actor: DaprActor | None, runtime: AgentRuntime) -> None:
+    assert dapr_actor is not None
+    serializer = PlainJSONSerializer()
+    await dapr_actor.register_actor(
+        ProjectManagementAgent,
+        message_serializer=serializer,
+        state_serializer=serializer,
+        actor_factory=runtime.create_actor,
+        actor_client=runtime.actor_client,
+    )

@@ -1,0 +1,95 @@
+"""A fake Dapr sidecar for httpx.MockTransport: actor calls dispatch into the SDK's
+ActorRuntime in-process; actor state, jobs and notifier invocations are kept in memory."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from dapr.actor import ActorRuntime
+
+_ACTOR = re.compile(r"/v1\.0/actors/(?P<type>[^/]+)/(?P<id>[^/]+)/(?P<rest>.+)")
+_JOBS = re.compile(r"/(?P<version>v1\.0(?:-alpha1)?)/jobs/(?P<name>[^/]+)")
+
+
+class FakeSidecar:
+    def __init__(self) -> None:
+        self.state: dict[str, bytes] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.notifications: list[dict[str, Any]] = []
+        self.requests: list[httpx.Request] = []
+        self.notifier_down = False
+        self.actors_down = False
+        self.override: Callable[[httpx.Request], Awaitable[httpx.Response]] | None = None
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.override is not None:
+            return await self.override(request)
+        path = request.url.path
+        if match := _ACTOR.fullmatch(path):
+            return await self._actor(request, match["type"], match["id"], match["rest"])
+        if match := _JOBS.fullmatch(path):
+            return self._job(request, match["name"])
+        if path == "/v1.0/invoke/notifier/method/notifications":
+            return self._notify(request)
+        return httpx.Response(404, json={"errorCode": "ERR_DIRECT_INVOKE", "message": path})
+
+    async def _actor(
+        self, request: httpx.Request, type_: str, id_: str, rest: str
+    ) -> httpx.Response:
+        key = f"{type_}||{id_}||"
+        if rest.startswith("method/"):
+            return await self._invoke(type_, id_, rest[7:], request.content)
+        if rest == "state":
+            for op in json.loads(request.content):
+                name = key + op["request"]["key"]
+                if op["operation"] == "upsert":
+                    self.state[name] = json.dumps(op["request"]["value"]).encode()
+                else:
+                    self.state.pop(name, None)
+            return httpx.Response(204)
+        value = self.state.get(key + rest.removeprefix("state/"))
+        return httpx.Response(200, content=value) if value else httpx.Response(204)
+
+    async def _invoke(self, type_: str, id_: str, method: str, body: bytes) -> httpx.Response:
+        if self.actors_down:
+            return httpx.Response(
+                500, json={"errorCode": "ERR_ACTOR_INVOKE_METHOD", "message": "x"}
+            )
+        try:
+            result = await ActorRuntime.dispatch(type_, id_, method, body)
+        except Exception as exc:
+            message = f"error from actor service: (500) {exc!r}"
+            return httpx.Response(
+                500, json={"errorCode": "ERR_ACTOR_INVOKE_METHOD", "message": message}
+            )
+        return httpx.Response(200, content=result)
+
+    def _job(self, request: httpx.Request, name: str) -> httpx.Response:
+        if request.method == "POST":
+            self.jobs[name] = json.loads(request.content)
+            return httpx.Response(204)
+        if request.method == "DELETE":
+            self.jobs.pop(name, None)
+            return httpx.Response(204)
+        if name not in self.jobs:
+            message = (
+                f"failed to get job due to: rpc error: code = NotFound desc = job not found: {name}"
+            )
+            return httpx.Response(
+                500, json={"errorCode": "DAPR_SCHEDULER_GET_JOB", "message": message}
+            )
+        return httpx.Response(200, json={"name": name, **self.jobs[name]})
+
+    def _notify(self, request: httpx.Request) -> httpx.Response:
+        if self.notifier_down:
+            return httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "down"})
+        self.notifications.append(json.loads(request.content))
+        return httpx.Response(200, json={"status": "stored"})
