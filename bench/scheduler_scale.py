@@ -1,0 +1,191 @@
+"""Scheduler scale, side by side with APScheduler 3.x (SQLAlchemy job store on SQLite).
+
+For each system, in its own fresh process:
+  1. create N durable one-shot jobs due in a day, one call each  -> create rate
+  2. resident memory after creating them                            -> RSS
+  3. close and reopen the store, find the next due time             -> restart time
+  4. add B jobs due over the next few seconds, run the scheduler
+     with a no-op callback until all fired                          -> fire rate, lateness, early fires
+
+Usage: ./dev bench scheduler_scale --n 10000 --burst 5000 [--systems ours,apscheduler]
+Prints one JSON line per system and a summary table with ratios (ours / apscheduler).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def rss_mib() -> float:
+    with open(f"/proc/{os.getpid()}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def lateness_stats(late: list[float]) -> dict[str, float]:
+    ordered = sorted(late)
+    if not ordered:
+        return {}
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {
+        "p50_ms": round(pick(0.50) * 1000, 2),
+        "p99_ms": round(pick(0.99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+        "early": sum(1 for x in ordered if x < 0),
+    }
+
+
+# --- ours ------------------------------------------------------------------------------------
+
+
+async def run_ours(n: int, burst: int, spread: float, workdir: Path) -> dict[str, Any]:
+    from sidecar._clock import SystemClock
+    from sidecar.jobs import JobRecord, JobSpec, Outcome, Scheduler, SqliteJobStore
+
+    owner, path, clock = "app||default||bench", workdir / "scheduler.db", SystemClock()
+    spec = JobSpec(due_time="24h", data='"x"')
+    out: dict[str, Any] = {"system": "ours", "n": n}
+    async with SqliteJobStore(path) as store:
+        start = time.perf_counter()
+        for i in range(n):
+            now = clock.now()
+            rec = JobRecord(owner, f"job-{i}", spec, now, now + 86400, now + 86400)
+            await store.put(rec, overwrite=False)
+        out["create_per_s"] = round(n / (time.perf_counter() - start))
+        out["rss_mib_after_create"] = round(rss_mib(), 1)
+    start = time.perf_counter()
+    async with SqliteJobStore(path) as store:
+        await store.next_due([owner])
+        out["restart_s"] = round(time.perf_counter() - start, 4)
+        fired: list[float] = []
+        done = asyncio.Event()
+        base = clock.now() + 1.0 + 1.5 * burst / out["create_per_s"]  # due after setup ends
+        for i in range(burst):
+            due = base + spread * i / max(burst, 1)
+            await store.put(JobRecord(owner, f"b-{i}", spec, due, due, due), overwrite=False)
+
+        async def noop(record: JobRecord) -> Outcome:
+            fired.append(clock.now() - record.due_at)
+            if len(fired) == burst:
+                done.set()
+            return Outcome.SUCCESS
+
+        scheduler = Scheduler(store, clock)
+        scheduler.serve(owner, noop)
+        async with scheduler:
+            await asyncio.wait_for(done.wait(), spread + 300)
+        out["fire_per_s_offered"] = round(burst / spread)
+        out["fire_window_s"] = round(clock.now() - base, 3)
+        out["lateness"] = lateness_stats(fired)
+        out["rss_mib_end"] = round(rss_mib(), 1)
+    return out
+
+
+# --- APScheduler 3.x -------------------------------------------------------------------------
+
+_APS_FIRED: list[float] = []
+
+
+def aps_noop(due: float) -> None:
+    _APS_FIRED.append(time.time() - due)
+
+
+def run_apscheduler(n: int, burst: int, spread: float, workdir: Path) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    url = f"sqlite:///{workdir / 'aps.db'}"
+    out: dict[str, Any] = {"system": "apscheduler", "n": n}
+
+    def make() -> BackgroundScheduler:
+        return BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(url=url)},
+            executors={"default": ThreadPoolExecutor(20)},
+            job_defaults={"misfire_grace_time": None, "coalesce": False},
+            timezone=UTC,
+        )
+
+    sched = make()
+    sched.start(paused=True)
+    far = datetime.fromtimestamp(time.time() + 86400, UTC)
+    start = time.perf_counter()
+    for i in range(n):
+        sched.add_job(aps_noop, "date", run_date=far, args=[far.timestamp()], id=f"job-{i}")
+    out["create_per_s"] = round(n / (time.perf_counter() - start))
+    out["rss_mib_after_create"] = round(rss_mib(), 1)
+    sched.shutdown(wait=False)
+    start = time.perf_counter()
+    sched = make()
+    sched.start(paused=True)
+    out["restart_s"] = round(time.perf_counter() - start, 4)
+    base = time.time() + 1.0 + 1.5 * burst / out["create_per_s"]  # due after setup ends
+    for i in range(burst):
+        due = base + spread * i / max(burst, 1)
+        when = datetime.fromtimestamp(due, UTC)
+        sched.add_job(aps_noop, "date", run_date=when, args=[due], id=f"b-{i}")
+    sched.resume()
+    deadline = time.time() + spread + 300
+    while len(_APS_FIRED) < burst and time.time() < deadline:
+        time.sleep(0.05)
+    out["fire_window_s"] = round(time.time() - base, 3)
+    out["fire_per_s_offered"] = round(burst / spread)
+    out["fired"] = len(_APS_FIRED)
+    out["lateness"] = lateness_stats(list(_APS_FIRED))
+    out["rss_mib_end"] = round(rss_mib(), 1)
+    sched.shutdown(wait=False)
+    return out
+
+
+def child(system: str, n: int, burst: int, spread: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        if system == "ours":
+            result = asyncio.run(run_ours(n, burst, spread, Path(tmp)))
+        else:
+            result = run_apscheduler(n, burst, spread, Path(tmp))
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="pending jobs to create")
+    parser.add_argument("--burst", type=int, default=5_000, help="jobs in the fire burst")
+    parser.add_argument("--spread", type=float, default=2.0, help="seconds the burst spans")
+    parser.add_argument("--systems", default="ours,apscheduler")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.n, args.burst, args.spread)
+    results = {}
+    for system in args.systems.split(","):
+        cmd = [sys.executable, __file__, "--child", system, "--n", str(args.n),
+               "--burst", str(args.burst), "--spread", str(args.spread)]
+        line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+        results[system] = json.loads(line.splitlines()[-1])
+        print(line)
+    if {"ours", "apscheduler"} <= results.keys():
+        o, a = results["ours"], results["apscheduler"]
+        print(f"create rate ratio ours/apscheduler: {o['create_per_s'] / a['create_per_s']:.1f}x")
+        print(f"lateness p99: ours {o['lateness']['p99_ms']} ms, apscheduler {a['lateness']['p99_ms']} ms")
+
+
+if __name__ == "__main__":
+    main()
