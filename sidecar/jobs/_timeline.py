@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .._clock import utc
-from .._cron import Schedule, ScheduleError, parse_schedule
+from .._cron import NEVER, Schedule, ScheduleError, parse_schedule
 from .._timefmt import TimeFormatError, parse_point_in_time
 from ._model import JobSpec
 
@@ -88,6 +88,8 @@ def next_tick(plan: Plan, previous: float, count: int) -> float | None:
 
 
 def _within(plan: Plan, tick: datetime) -> float | None:
+    if tick >= NEVER:  # a cron spec that never matches (e.g. 30 February)
+        return None
     if plan.expiry is not None and tick - plan.expiry > _EPSILON:
         return None
     return tick.timestamp()

@@ -68,3 +68,7 @@ def test_cron_schedule_never_fires_at_creation_instant() -> None:
 def test_invalid_definitions(spec: JobSpec, message: str) -> None:
     with pytest.raises(JobValidationError, match=message):
         make_plan(spec, T0)
+
+
+def test_schedule_that_never_matches_never_fires() -> None:
+    assert ticks(JobSpec(schedule="0 0 0 30 2 *")) == []
