@@ -1,0 +1,86 @@
+"""Idempotent intake: each notification id is stored once (first-write) and delivered once.
+
+A repeat of an id that was delivered is acknowledged without delivering again; a repeat of an
+id whose earlier delivery failed is delivered now (that earlier attempt answered non-2xx).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from ._delivery import Deliverer
+from ._store import StateStore
+
+logger = logging.getLogger(__name__)
+INDEX_KEY = "notifications-index"
+_INDEX_ATTEMPTS = 10
+
+
+class Intake(StrEnum):
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"
+
+
+class NotificationService:
+    def __init__(
+        self, store: StateStore, deliverer: Deliverer, now: Callable[[], datetime] | None = None
+    ) -> None:
+        self._store = store
+        self._deliverer = deliverer
+        self._now = now or (lambda: datetime.now(UTC))
+
+    async def accept(self, notification: dict[str, Any]) -> Intake:
+        nid = notification["id"]
+        record = {"notification": notification, "delivered": False, "received_at": self._stamp()}
+        if not await self._store.insert(_key(nid), record):
+            stored = await self._store.get(_key(nid))
+            if stored is not None and stored.value.get("delivered"):
+                logger.info("notification %s already delivered; acknowledging", nid)
+                return Intake.DUPLICATE
+            record = stored.value if stored is not None else record
+        await self._index(nid)
+        await self._deliverer.deliver(notification)
+        await self._store.save(_key(nid), {**record, "delivered": True})
+        return Intake.DELIVERED
+
+    async def list(self, agent_id: str | None, task_id: str | None) -> list[dict[str, Any]]:
+        index = await self._store.get(INDEX_KEY)
+        ids: list[str] = index.value if index is not None else []
+        found = await self._store.bulk_get([_key(i) for i in ids])
+        records = [found[_key(i)] for i in ids if _key(i) in found]
+        return [
+            {**r["notification"], "delivered": r["delivered"], "received_at": r["received_at"]}
+            for r in records
+            if _matches(r["notification"], agent_id, task_id)
+        ]
+
+    async def _index(self, nid: str) -> None:
+        """Append ``nid`` to the index under optimistic concurrency (ETag), once."""
+        for _ in range(_INDEX_ATTEMPTS):
+            current = await self._store.get(INDEX_KEY)
+            ids: list[str] = current.value if current is not None else []
+            if nid in ids:
+                return
+            if current is None and await self._store.insert(INDEX_KEY, [nid]):
+                return
+            if current is not None and await self._store.save(INDEX_KEY, [*ids, nid], current.etag):
+                return
+        logger.warning("could not add %s to the notification index (contention)", nid)
+
+    def _stamp(self) -> str:
+        return self._now().astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _key(nid: str) -> str:
+    return f"notification-{nid}"
+
+
+def _matches(notification: dict[str, Any], agent_id: str | None, task_id: str | None) -> bool:
+    return agent_id in (None, notification.get("agent_id")) and task_id in (
+        None,
+        notification.get("task_id"),
+    )

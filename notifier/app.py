@@ -1,0 +1,113 @@
+"""The notifier app factory: idempotent intake, history, delivery."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from ._delivery import Deliverer, Sleep
+from ._errors import NotifierError
+from ._service import Intake, NotificationService
+from ._settings import NotifierSettings
+from ._store import StateStore
+from .schemas import ErrorBody, IntakeResult, NotificationIn, NotificationList
+
+logger = logging.getLogger(__name__)
+
+
+def get_service(request: Request) -> NotificationService:
+    service: NotificationService = request.app.state.service
+    return service
+
+
+Service = Annotated[NotificationService, Depends(get_service)]
+
+
+def create_app(
+    settings: NotifierSettings | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    sleep: Sleep | None = None,
+) -> FastAPI:
+    settings = settings or NotifierSettings.from_env(os.environ)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            client = http_client
+            if client is None:
+                timeout = httpx.Timeout(settings.http_timeout)
+                client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
+            app.state.service = _service(settings, client, sleep)
+            yield
+
+    app = FastAPI(
+        title="Notifier",
+        description="Stores and delivers each notification once.",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(NotifierError, _error)
+    _routes(app)
+    return app
+
+
+def _service(
+    settings: NotifierSettings, client: httpx.AsyncClient, sleep: Sleep | None
+) -> NotificationService:
+    store = StateStore(
+        client, settings.dapr_http_endpoint, settings.state_store, settings.dapr_api_token
+    )
+    extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+    deliverer = Deliverer(
+        client,
+        settings.webhook_url,
+        settings.webhook_attempts,
+        settings.webhook_backoff_seconds,
+        **extra,
+    )
+    return NotificationService(store, deliverer)
+
+
+def _routes(app: FastAPI) -> None:
+    errors: dict[int | str, dict[str, Any]] = {502: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+
+    @app.post(
+        "/notifications",
+        response_model=IntakeResult,
+        status_code=201,
+        responses=errors,
+        summary="Store and deliver a notification (once per id)",
+    )
+    async def accept(body: NotificationIn, service: Service, response: Response) -> IntakeResult:
+        outcome = await service.accept(body.model_dump())
+        if outcome is Intake.DUPLICATE:
+            response.status_code = status.HTTP_200_OK
+        return IntakeResult(id=body.id, status=outcome.value)
+
+    @app.get(
+        "/notifications",
+        response_model=NotificationList,
+        responses=errors,
+        summary="Stored notifications, optionally for one agent and task",
+    )
+    async def history(
+        service: Service, agent_id: str | None = None, task_id: str | None = None
+    ) -> Any:
+        return {"notifications": await service.list(agent_id, task_id)}
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+async def _error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotifierError)
+    logger.warning("%s", exc)
+    return JSONResponse({"errorCode": exc.code, "message": exc.message}, exc.status)

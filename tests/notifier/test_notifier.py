@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from notifier import NotifierSettings, create_app
+
+from .fakes import FakeStateSidecar
+
+
+def note(nid: str = "alice:t1:reminder:1", **fields: Any) -> dict[str, Any]:
+    base = {"agent_id": "alice", "task_id": "t1", "kind": "reminder", "assignee": "bob"}
+    return {"id": nid, **base, "message": "Reminder: report due", **fields}
+
+
+@pytest.fixture
+def sidecar() -> FakeStateSidecar:
+    return FakeStateSidecar()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+async def client(
+    sidecar: FakeStateSidecar, sleeps: list[float]
+) -> AsyncIterator[httpx.AsyncClient]:
+    async def no_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    settings = NotifierSettings(
+        dapr_http_endpoint="http://sidecar.test",
+        dapr_api_token="tok",
+        webhook_url="http://hooks.test/notify",
+    )
+    async with httpx.AsyncClient(transport=sidecar.transport()) as outbound:
+        app = create_app(settings, http_client=outbound, sleep=no_sleep)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://n.test") as http:
+                yield http
+
+
+async def test_new_notification_is_stored_logged_and_forwarded(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="notifier")
+    response = await client.post("/notifications", json=note())
+    assert response.status_code == 201
+    assert response.json() == {"id": "alice:t1:reminder:1", "status": "delivered"}
+    assert [c["id"] for c in sidecar.webhook_calls] == ["alice:t1:reminder:1"]
+    assert any("NOTIFY alice:t1:reminder:1" in m for m in caplog.messages)
+    assert sidecar.tokens == {"tok"}
+
+
+async def test_repeated_id_is_acknowledged_not_redelivered(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    await client.post("/notifications", json=note())
+    again = await client.post("/notifications", json=note(message="changed"))
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    assert len(sidecar.webhook_calls) == 1
+    listed = (await client.get("/notifications")).json()["notifications"]
+    assert [n["message"] for n in listed] == ["Reminder: report due"]
+
+
+async def test_webhook_is_retried_with_backoff(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar, sleeps: list[float]
+) -> None:
+    sidecar.webhook_failures = 2
+    response = await client.post("/notifications", json=note())
+    assert response.status_code == 201
+    assert len(sidecar.webhook_calls) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+async def test_failed_delivery_answers_502_and_a_retry_delivers(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    sidecar.webhook_failures = 3
+    failed = await client.post("/notifications", json=note())
+    assert (failed.status_code, failed.json()["errorCode"]) == (502, "ERR_DELIVERY_FAILED")
+    retried = await client.post("/notifications", json=note())
+    assert (retried.status_code, retried.json()["status"]) == (201, "delivered")
+    third = await client.post("/notifications", json=note())
+    assert third.json()["status"] == "duplicate"
+    assert len(sidecar.webhook_calls) == 4
+
+
+async def test_history_filters_by_agent_and_task(client: httpx.AsyncClient) -> None:
+    await client.post("/notifications", json=note())
+    await client.post("/notifications", json=note("alice:t2:reminder:1", task_id="t2"))
+    await client.post("/notifications", json=note("bob:t1:overdue:1", agent_id="bob"))
+
+    async def ids(**params: str) -> list[str]:
+        response = await client.get("/notifications", params=params)
+        return [n["id"] for n in response.json()["notifications"]]
+
+    assert len(await ids()) == 3
+    assert await ids(agent_id="alice") == ["alice:t1:reminder:1", "alice:t2:reminder:1"]
+    assert await ids(agent_id="alice", task_id="t2") == ["alice:t2:reminder:1"]
+
+
+async def test_state_store_down_is_503(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    sidecar.down = True
+    response = await client.post("/notifications", json=note())
+    assert (response.status_code, response.json()["errorCode"]) == (503, "ERR_STATE_STORE")
+
+
+async def test_bad_notification_is_422(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/notifications", json={"message": "no id"})).status_code == 422
+
+
+def test_settings_from_env() -> None:
+    env = {"APP_PORT": "9100", "DAPR_HTTP_PORT": "3700", "NOTIFIER_WEBHOOK_URL": "http://h"}
+    settings = NotifierSettings.from_env(env)
+    assert (settings.app_port, settings.dapr_http_endpoint) == (9100, "http://127.0.0.1:3700")
+    assert (settings.webhook_url, settings.state_store) == ("http://h", "statestore")
+    assert NotifierSettings.from_env({}).app_port == 8003
+    with pytest.raises(ValueError, match="APP_PORT"):
+        NotifierSettings.from_env({"APP_PORT": "x"})
