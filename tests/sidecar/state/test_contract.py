@@ -1,0 +1,206 @@
+"""One contract suite for every state store: memory, and sqlite on a temp file per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from sidecar._clock import ManualClock
+from sidecar.state import (
+    BulkSetError,
+    Delete,
+    EtagMismatchError,
+    InMemoryStateStore,
+    SqliteStateStore,
+    StateStore,
+    Upsert,
+)
+
+START = 1_800_000_000.0
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        impl: StateStore = InMemoryStateStore("s", clock)
+    else:
+        impl = SqliteStateStore("s", str(tmp_path / "state.db"), clock)
+    async with impl:
+        yield impl
+
+
+async def test_missing_key_reads_none(store: StateStore) -> None:
+    assert await store.get("nope") is None
+
+
+async def test_set_then_get_returns_value_and_etag(store: StateStore) -> None:
+    etag = await store.set(Upsert("k", b'"v"'))
+    item = await store.get("k")
+    assert item is not None
+    assert (item.key, item.value, item.etag, item.expire_at) == ("k", b'"v"', etag, None)
+
+
+async def test_every_write_changes_the_etag(store: StateStore) -> None:
+    first = await store.set(Upsert("k", b"1"))
+    second = await store.set(Upsert("k", b"1"))
+    assert first != second
+
+
+async def test_matching_etag_updates(store: StateStore) -> None:
+    etag = await store.set(Upsert("k", b"1"))
+    new = await store.set(Upsert("k", b"2", etag=etag))
+    item = await store.get("k")
+    assert item is not None and (item.value, item.etag) == (b"2", new)
+
+
+@pytest.mark.parametrize("setup", [True, False], ids=["stale", "missing"])
+async def test_wrong_etag_or_missing_key_mismatches_and_changes_nothing(
+    store: StateStore, setup: bool
+) -> None:
+    if setup:
+        await store.set(Upsert("k", b"1"))
+    before = await store.get("k")
+    with pytest.raises(EtagMismatchError) as info:
+        await store.set(Upsert("k", b"2", etag="not-it"))
+    assert info.value.key == "k"
+    assert str(info.value).startswith("possible etag mismatch. error from state store")
+    assert await store.get("k") == before
+
+
+async def test_first_write_inserts_only_when_absent(store: StateStore) -> None:
+    await store.set(Upsert("k", b"1", first_write=True))
+    with pytest.raises(EtagMismatchError):
+        await store.set(Upsert("k", b"2", first_write=True))
+    item = await store.get("k")
+    assert item is not None and item.value == b"1"
+
+
+async def test_first_write_with_etag_is_an_etag_check(store: StateStore) -> None:
+    etag = await store.set(Upsert("k", b"1"))
+    await store.set(Upsert("k", b"2", etag=etag, first_write=True))
+    item = await store.get("k")
+    assert item is not None and item.value == b"2"
+
+
+async def test_binary_values_round_trip(store: StateStore) -> None:
+    await store.set(Upsert("k", b"\xff\x00\xfe"))
+    item = await store.get("k")
+    assert item is not None and item.value == b"\xff\x00\xfe"
+
+
+async def test_delete_removes_and_missing_delete_is_fine(store: StateStore) -> None:
+    await store.set(Upsert("k", b"1"))
+    await store.delete(Delete("k"))
+    await store.delete(Delete("k"))
+    assert await store.get("k") is None
+
+
+async def test_delete_with_etag(store: StateStore) -> None:
+    etag = await store.set(Upsert("k", b"1"))
+    with pytest.raises(EtagMismatchError):
+        await store.delete(Delete("k", etag="wrong"))
+    assert await store.get("k") is not None
+    await store.delete(Delete("k", etag=etag))
+    assert await store.get("k") is None
+    with pytest.raises(EtagMismatchError):
+        await store.delete(Delete("k", etag=etag))
+
+
+async def test_delete_first_write_follows_contrib(store: StateStore) -> None:
+    await store.set(Upsert("k", b"1"))
+    if isinstance(store, InMemoryStateStore):
+        with pytest.raises(EtagMismatchError):
+            await store.delete(Delete("k", first_write=True))
+        assert await store.get("k") is not None
+    else:
+        await store.delete(Delete("k", first_write=True))
+        assert await store.get("k") is None
+
+
+async def test_ttl_expires_on_the_injected_clock(store: StateStore, clock: ManualClock) -> None:
+    await store.set(Upsert("k", b"1", ttl_seconds=10))
+    item = await store.get("k")
+    assert item is not None and item.expire_at == START + 10
+    clock.advance(9.5)
+    assert await store.get("k") is not None
+    clock.advance(0.5)
+    assert await store.get("k") is None
+    assert await store.bulk_get(["k"]) == [None]
+
+
+async def test_expired_row_counts_as_absent(store: StateStore, clock: ManualClock) -> None:
+    etag = await store.set(Upsert("k", b"1", ttl_seconds=1))
+    clock.advance(2)
+    with pytest.raises(EtagMismatchError):
+        await store.set(Upsert("k", b"2", etag=etag))
+    await store.set(Upsert("k", b"3", first_write=True))
+    item = await store.get("k")
+    assert item is not None and item.value == b"3"
+
+
+async def test_overwrite_without_ttl_clears_it(store: StateStore, clock: ManualClock) -> None:
+    await store.set(Upsert("k", b"1", ttl_seconds=5))
+    await store.set(Upsert("k", b"2"))
+    clock.advance(100)
+    item = await store.get("k")
+    assert item is not None and item.expire_at is None
+
+
+@pytest.mark.parametrize("ttl", [0, -1])
+async def test_non_positive_ttl_means_no_expiry(store: StateStore, ttl: float) -> None:
+    await store.set(Upsert("k", b"1", ttl_seconds=ttl))
+    item = await store.get("k")
+    assert item is not None and item.expire_at is None
+
+
+async def test_bulk_get_keeps_request_order(store: StateStore) -> None:
+    await store.set(Upsert("b", b"2"))
+    await store.set(Upsert("a", b"1"))
+    items = await store.bulk_get(["a", "missing", "b"])
+    assert [i.value if i else None for i in items] == [b"1", None, b"2"]
+    assert await store.bulk_get([]) == []
+
+
+async def test_transaction_applies_in_order(store: StateStore) -> None:
+    await store.set(Upsert("gone", b"0"))
+    await store.transact([Upsert("a", b"1"), Upsert("a", b"2"), Delete("gone")])
+    item = await store.get("a")
+    assert item is not None and item.value == b"2"
+    assert await store.get("gone") is None
+
+
+async def test_failed_transaction_changes_nothing(store: StateStore) -> None:
+    etag = await store.set(Upsert("a", b"1"))
+    ops: list[Upsert | Delete] = [Upsert("a", b"2", etag=etag), Upsert("new", b"x")]
+    ops.append(Delete("a", etag="stale"))
+    with pytest.raises(EtagMismatchError):
+        await store.transact(ops)
+    item = await store.get("a")
+    assert item is not None and (item.value, item.etag) == (b"1", etag)
+    assert await store.get("new") is None
+
+
+async def test_bulk_set_is_all_or_nothing_and_lists_every_failure(store: StateStore) -> None:
+    await store.set(Upsert("a", b"1"))
+    ops = [Upsert("a", b"2", etag="x"), Upsert("b", b"2"), Upsert("c", b"2", etag="y")]
+    with pytest.raises(BulkSetError) as info:
+        await store.bulk_set(ops)
+    assert [e.key for e in info.value.errors] == ["a", "c"]
+    assert await store.get("b") is None
+    await store.bulk_set([Upsert("b", b"2"), Upsert("c", b"3")])
+    assert [i.value if i else None for i in await store.bulk_get(["b", "c"])] == [b"2", b"3"]
+
+
+def test_capabilities(clock: ManualClock) -> None:
+    assert InMemoryStateStore("m", clock).capabilities == ("ETAG", "TRANSACTIONAL", "TTL")
+    actor = InMemoryStateStore("m", clock, actor_state_store=True)
+    assert actor.capabilities == ("ETAG", "TRANSACTIONAL", "TTL", "ACTOR")
