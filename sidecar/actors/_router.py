@@ -1,0 +1,167 @@
+"""Delivering actor calls: to the local app under the actor's turn, or to the owning sidecar.
+
+Method calls, reminder fires and timer fires all reach the app as ``PUT /actors/{type}/{id}/
+method/...`` while holding the actor's turn lock (§3.2, §3.3). A call for an actor another
+sidecar owns is forwarded to that sidecar's internal route with the runtime home's key.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import httpx
+from starlette.responses import Response
+
+from .._app_channel import HOP_BY_HOP
+from .._errors import DaprError
+from ._lock import StackDepthError
+from ._table import ActorTable
+
+if TYPE_CHECKING:
+    from .._registry import Entry
+    from .._sidecar import Sidecar
+    from ._placement import Placement
+
+log = logging.getLogger(__name__)
+
+INTERNAL_HEADER = "x-sidecar-internal"
+FIRE_HEADER = "x-sidecar-actor-fire"  # on forwarded reminder fires
+REENTRANCY_HEADER = "Dapr-Reentrancy-Id"
+ERROR_RESPONSE_HEADER = "x-daprerrorresponseheader"
+
+
+def invoke_error(detail: str) -> DaprError:
+    return DaprError(500, "ERR_ACTOR_INVOKE_METHOD", f"error invoke actor method: {detail}")
+
+
+def not_found(actor_type: str, actor_id: str) -> DaprError:
+    return invoke_error(
+        f"failed to lookup actor: did not find address for actor '{actor_type}/{actor_id}'"
+    )
+
+
+def passthrough(upstream: httpx.Response) -> Response:
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers.pop("content-encoding", None)
+    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
+
+
+def method_response(upstream: httpx.Response, path: str) -> Response:
+    """daprd's answer for an app's reply to a method call (§2.1)."""
+    if upstream.status_code == 200 or ERROR_RESPONSE_HEADER in upstream.headers:
+        return passthrough(upstream)
+    if upstream.status_code == 404:
+        raise invoke_error(f"actor method not found: {path}")
+    body = upstream.content.decode("utf-8", "replace")
+    raise invoke_error(f"error from actor service: ({upstream.status_code}) {body}")
+
+
+class Router:
+    """Finds an actor's host and delivers calls to it."""
+
+    def __init__(self, sidecar: Sidecar, table: ActorTable, placement: Placement) -> None:
+        self.sidecar = sidecar
+        self.table = table
+        self.placement = placement
+        self.lookup_retries = 5  # daprd's built-in policy: 5 retries, 1 s apart
+        self.lookup_interval = 1.0
+
+    async def owner(self, actor_type: str, actor_id: str, *, retry: bool = True) -> Entry:
+        """The live sidecar owning the actor; DaprError after daprd's retries when none does."""
+        attempts = self.lookup_retries + 1 if retry else 1
+        for attempt in range(attempts):
+            entry = await self.placement.lookup(actor_type, actor_id)
+            if entry is not None:
+                return entry
+            if attempt + 1 < attempts:
+                clock = self.sidecar.clock
+                await clock.sleep_until(clock.now() + self.lookup_interval)
+        raise not_found(actor_type, actor_id)
+
+    def is_me(self, entry: Entry) -> bool:
+        return entry.instance == self.sidecar.instance
+
+    async def call_app(
+        self,
+        actor_type: str,
+        actor_id: str,
+        path: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        reentrancy_id: str | None,
+        query: str = "",
+    ) -> httpx.Response:
+        """PUT ``actors/{type}/{id}/method/{path}`` to the app under the actor's turn."""
+        channel = self.sidecar.app_channel
+        if channel is None:
+            raise invoke_error("app channel is not initialized")
+        url = f"actors/{actor_type}/{actor_id}/method/{path}"
+        try:
+            async with self.table.turn(actor_type, actor_id, reentrancy_id):
+                return await channel.request(
+                    "PUT", url, content=body, headers=headers, params=query
+                )
+        except StackDepthError as exc:
+            raise DaprError(500, "ERR_ACTOR_STACK_DEPTH", str(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise invoke_error(f"error from actor service: {exc!r}") from exc
+
+    async def invoke_local(
+        self,
+        actor_type: str,
+        actor_id: str,
+        method: str,
+        body: bytes,
+        headers: dict[str, str],
+        query: str,
+        reentrant: bool,
+    ) -> Response:
+        """A method call on an actor hosted here; the reentrancy id is added when enabled."""
+        rid = None
+        if reentrant:
+            given = {k.lower(): v for k, v in headers.items()}.get(REENTRANCY_HEADER.lower())
+            rid = given or str(uuid.uuid4())
+            headers = {k: v for k, v in headers.items() if k.lower() != REENTRANCY_HEADER.lower()}
+            headers[REENTRANCY_HEADER] = rid
+        upstream = await self.call_app(
+            actor_type, actor_id, f"{method}", body, headers, reentrancy_id=rid, query=query
+        )
+        return method_response(upstream, f"actors/{actor_type}/{actor_id}/method/{method}")
+
+    async def fire_local(self, actor_type: str, actor_id: str, path: str, body: bytes) -> int:
+        """A reminder or timer callback; its turn has an internal id the app never sees."""
+        headers = {"content-type": "application/json"}
+        upstream = await self.call_app(
+            actor_type, actor_id, path, body, headers, reentrancy_id=str(uuid.uuid4())
+        )
+        if upstream.status_code != 200:
+            log.warning(
+                "actor %s/%s %s: app answered %s", actor_type, actor_id, path, upstream.status_code
+            )
+        return upstream.status_code
+
+    async def forward(
+        self,
+        entry: Entry,
+        actor_type: str,
+        actor_id: str,
+        path: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        query: str = "",
+    ) -> httpx.Response:
+        """Send a call to the sidecar that owns the actor; its answer comes back unchanged."""
+        await self.table.evict(actor_type, actor_id)  # placement moved it away from here
+        out = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        out[INTERNAL_HEADER] = self.sidecar.internal_key
+        url = f"{entry.url}/_sidecar/v1/actors/{actor_type}/{actor_id}/method/{path}"
+        if query:
+            url += "?" + query
+        try:
+            return await self.sidecar.http.request("PUT", url, content=body, headers=out)
+        except httpx.HTTPError as exc:
+            raise invoke_error(f"error forwarding to {entry.url}: {exc!r}") from exc

@@ -1,0 +1,223 @@
+"""HTTP routes of the actor API (dapr-sidecar.md §2) and the internal forwarding route."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .._app_channel import HOP_BY_HOP
+from .._errors import DaprError, bad_request
+from ..api._common import empty, json_response, parse_json, raw_json_response, read_body
+from ..jobs import reminder_owner
+from . import _reminders as rem
+from . import _state as st
+from ._router import FIRE_HEADER, INTERNAL_HEADER, not_found, passthrough
+from ._timers import TimerSpecError, parse_timer
+
+if TYPE_CHECKING:
+    from ._runtime import ActorRuntime
+
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+_STRIP = HOP_BY_HOP | {"dapr-api-token", INTERNAL_HEADER, FIRE_HEADER}
+_STAMPED = ("dapr-caller-app-id", "dapr-caller-namespace")
+NON_HOSTED = "operations on actor reminders are only possible on hosted actor types"
+
+
+def validate_name(value: str, what: str) -> None:
+    """daprd's ValidateName: no ``/ \\ # ?``, NUL or control characters, not ``.``/``..``."""
+    bad = value in (".", "..") or any(
+        c in "/\\#?" or ord(c) < 0x20 or ord(c) == 0x7F for c in value
+    )
+    if bad or value == "":
+        raise bad_request(f"invalid {what}: {value!r}")
+
+
+class ActorApi:
+    """Request handlers bound to one runtime."""
+
+    def __init__(self, runtime: ActorRuntime) -> None:
+        self.rt = runtime
+
+    async def _enter(self, request: Request, *, reserved_check: bool) -> tuple[str, str]:
+        if not self.rt.enabled:
+            raise DaprError(400, "ERR_ACTOR_NO_PLACEMENT", "placement service is not configured")
+        actor_type = request.path_params["type"]
+        actor_id = request.path_params["id"]
+        if reserved_check and actor_type.startswith("dapr.internal."):
+            raise DaprError(
+                403,
+                "ERR_ACTOR_TYPE_RESERVED",
+                f"method not allowed for reserved actor type {actor_type}",
+            )
+        await self.rt.registered.wait()
+        return actor_type, actor_id
+
+    # method invocation -------------------------------------------------------------------------
+
+    async def invoke(self, request: Request) -> Response:
+        actor_type, actor_id = await self._enter(request, reserved_check=False)
+        validate_name(actor_type, "actor type")
+        validate_name(actor_id, "actor id")
+        method = request.path_params["method"]
+        body = await read_body(request)
+        headers = self._forward_headers(request)
+        query = request.url.query
+        entry = await self.rt.router.owner(actor_type, actor_id)
+        if not self.rt.router.is_me(entry):
+            upstream = await self.rt.router.forward(
+                entry, actor_type, actor_id, method, body, headers, query
+            )
+            return passthrough(upstream)
+        return await self._local(actor_type, actor_id, method, body, headers, query)
+
+    def _forward_headers(self, request: Request) -> dict[str, str]:
+        skip = _STRIP | set(_STAMPED)
+        out = {k: v for k, v in request.headers.items() if k.lower() not in skip}
+        config = self.rt.sidecar.config
+        out["dapr-caller-app-id"] = config.app_id
+        out["dapr-caller-namespace"] = config.namespace
+        out["Dapr-API-Call"] = "true"
+        return out
+
+    async def _local(
+        self,
+        actor_type: str,
+        actor_id: str,
+        method: str,
+        body: bytes,
+        headers: dict[str, str],
+        query: str,
+    ) -> Response:
+        if not self.rt.hosts(actor_type):
+            raise not_found(actor_type, actor_id)
+        reentrant = self.rt.type_config(actor_type).reentrant
+        return await self.rt.router.invoke_local(
+            actor_type, actor_id, method, body, headers, query, reentrant
+        )
+
+    async def internal(self, request: Request) -> Response:
+        """A call forwarded by another sidecar of this runtime home."""
+        if request.headers.get(INTERNAL_HEADER) != self.rt.sidecar.internal_key:
+            raise DaprError(403, "ERR_ACTOR_INVOKE_METHOD", "forwarded call without a valid key")
+        await self.rt.registered.wait()
+        actor_type, actor_id = request.path_params["type"], request.path_params["id"]
+        path = request.path_params["method"]
+        body = await read_body(request)
+        if request.headers.get(FIRE_HEADER):
+            if not self.rt.hosts(actor_type):
+                raise not_found(actor_type, actor_id)
+            status = await self.rt.router.fire_local(actor_type, actor_id, path, body)
+            return empty(status)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
+        return await self._local(actor_type, actor_id, path, body, headers, request.url.query)
+
+    # state -------------------------------------------------------------------------------------
+
+    def _prefix(self, actor_type: str, actor_id: str) -> str:
+        return st.state_key(self.rt.sidecar.config.app_id, actor_type, actor_id, "")
+
+    async def get_state(self, request: Request) -> Response:
+        actor_type, actor_id = await self._enter(request, reserved_check=True)
+        store = self.rt.state_store()
+        key = self._prefix(actor_type, actor_id) + request.path_params["key"]
+        item = await st.read(store, key)
+        if item is None or not item.value:
+            return empty()
+        headers = {}
+        if item.expire_at is not None:
+            from .._clock import utc
+            from .._timefmt import format_rfc3339
+
+            headers["metadata.ttlExpireTime"] = format_rfc3339(utc(item.expire_at))
+        return raw_json_response(item.value, headers=headers)
+
+    async def state_transaction(self, request: Request) -> Response:
+        actor_type, actor_id = await self._enter(request, reserved_check=True)
+        store = self.rt.state_store()
+        body = parse_json(await read_body(request))
+        ops = st.parse_operations(body, self._prefix(actor_type, actor_id))
+        if not self.rt.table.is_active(actor_type, actor_id):
+            raise DaprError(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing")
+        await st.transact(store, ops)
+        return empty()
+
+    # reminders ---------------------------------------------------------------------------------
+
+    async def _reminder_target(self, request: Request) -> tuple[str, str, str]:
+        actor_type, actor_id = await self._enter(request, reserved_check=True)
+        if not self.rt.hosts(actor_type):
+            raise DaprError(403, "ERR_ACTOR_REMINDER_NON_HOSTED", NON_HOSTED)
+        owner = reminder_owner(self.rt.sidecar.config.namespace, actor_type)
+        return actor_type, owner, rem.record_name(actor_id, request.path_params["name"])
+
+    async def create_reminder(self, request: Request) -> Response:
+        body = parse_json(await read_body(request))
+        actor_type, owner, name = await self._reminder_target(request)
+        validate_name(request.path_params["name"], "reminder name")
+        sidecar = self.rt.sidecar
+        now = sidecar.clock.now()
+        spec, overwrite = rem.reminder_spec(body, now)
+        await rem.store_reminder(sidecar.job_store, owner, name, spec, overwrite, now)
+        sidecar.scheduler.wake()
+        return empty()
+
+    async def get_reminder(self, request: Request) -> Response:
+        actor_type, owner, name = await self._reminder_target(request)
+        record = await self.rt.sidecar.job_store.get(owner, name)
+        if record is None:
+            raise DaprError(404, "ERR_ACTOR_REMINDER_NOT_FOUND", "reminder not found")
+        return json_response(rem.render_reminder(actor_type, record))
+
+    async def delete_reminder(self, request: Request) -> Response:
+        _, owner, name = await self._reminder_target(request)
+        await self.rt.sidecar.job_store.delete(owner, name)
+        return empty()
+
+    # timers ------------------------------------------------------------------------------------
+
+    async def create_timer(self, request: Request) -> Response:
+        actor_type, actor_id = await self._enter(request, reserved_check=True)
+        name = request.path_params["name"]
+        body = parse_json(await read_body(request), empty_as={})
+        validate_name(name, "timer name")
+        prefix = f"can't create timer for actor {actor_type}||{actor_id}"
+        if not self.rt.hosts(actor_type):
+            raise _timer_error(f"{prefix}: actor type not registered")
+        if not isinstance(body, dict):
+            raise _timer_error(f"{prefix}: invalid request body")
+        try:
+            spec = parse_timer(body, self.rt.sidecar.clock.now())
+        except TimerSpecError as exc:
+            raise _timer_error(f"{prefix}: {exc}") from exc
+        self.rt.timers.create(actor_type, actor_id, name, spec)
+        return empty()
+
+    async def delete_timer(self, request: Request) -> Response:
+        actor_type, actor_id = await self._enter(request, reserved_check=True)
+        self.rt.timers.delete(actor_type, actor_id, request.path_params["name"])
+        return empty()
+
+
+def _timer_error(message: str) -> DaprError:
+    return DaprError(500, "ERR_ACTOR_TIMER_CREATE", f"error creating actor timer: {message}")
+
+
+def build_routes(runtime: ActorRuntime) -> list[BaseRoute]:
+    api = ActorApi(runtime)
+    base = "/v1.0/actors/{type}/{id}"
+    return [
+        Route(base + "/method/{method:path}", api.invoke, methods=METHODS),
+        Route(base + "/state", api.state_transaction, methods=["POST", "PUT"]),
+        Route(base + "/state/{key}", api.get_state, methods=["GET"]),
+        Route(base + "/reminders/{name}", api.create_reminder, methods=["POST", "PUT"]),
+        Route(base + "/reminders/{name}", api.get_reminder, methods=["GET"]),
+        Route(base + "/reminders/{name}", api.delete_reminder, methods=["DELETE"]),
+        Route(base + "/timers/{name}", api.create_timer, methods=["POST", "PUT"]),
+        Route(base + "/timers/{name}", api.delete_timer, methods=["DELETE"]),
+        Route(
+            "/_sidecar/v1/actors/{type}/{id}/method/{method:path}", api.internal, methods=["PUT"]
+        ),
+    ]

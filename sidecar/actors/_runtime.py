@@ -1,0 +1,171 @@
+"""The actor runtime as a sidecar extension: lifecycle, hosted types, reminders and timers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from starlette.routing import BaseRoute
+
+from .._errors import DaprError
+from ..jobs import JobRecord, Outcome, reminder_owner
+from ..state import StateStore
+from ._config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
+from ._placement import Placement
+from ._reminders import fire_body, split_name
+from ._router import FIRE_HEADER, Router
+from ._state import actor_store, runtime_not_found
+from ._table import ActorTable
+from ._timers import Timers
+
+if TYPE_CHECKING:
+    from .._sidecar import Sidecar
+
+log = logging.getLogger(__name__)
+
+
+class ActorRuntime:
+    """Dapr actors for one sidecar: API routes, turn locks, placement, reminders, timers."""
+
+    def __init__(self, sidecar: Sidecar) -> None:
+        from ._routes import build_routes
+
+        self.sidecar = sidecar
+        self.app_config = AppActorConfig()
+        self.hosted: list[str] = []
+        self.registered = asyncio.Event()
+        self.table = ActorTable(sidecar.clock, self.type_config, self._send_deactivate)
+        self.placement = Placement(sidecar.registry, sidecar.config.namespace)
+        self.router = Router(sidecar, self.table, self.placement)
+        self.timers = Timers(sidecar.clock, self.fire_timer)
+        self.routes: list[BaseRoute] = build_routes(self)
+
+    @property
+    def enabled(self) -> bool:
+        return self.sidecar.config.placement
+
+    def type_config(self, actor_type: str) -> TypeConfig:
+        return self.app_config.of(actor_type)
+
+    def hosts(self, actor_type: str) -> bool:
+        return actor_type in self.hosted
+
+    def state_store(self) -> StateStore:
+        store = actor_store(self.sidecar.state_stores)
+        if store is None:
+            raise runtime_not_found()
+        return store
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.table.start()
+        if self.sidecar.app_channel is None:
+            self.registered.set()
+
+    async def on_app_ready(self) -> None:
+        try:
+            if self.enabled and self.sidecar.app_channel is not None:
+                await self._register_types()
+        finally:
+            self.registered.set()
+
+    async def _register_types(self) -> None:
+        self.app_config = await self._read_app_config()
+        types = self.app_config.entities
+        if types and actor_store(self.sidecar.state_stores) is None:
+            log.warning('actors %s not hosted: no state store has actorStateStore "true"', types)
+            return
+        self.hosted = types
+        await self.sidecar.registry.set_actor_types(self.sidecar.instance, types)
+        for actor_type in types:
+            owner = reminder_owner(self.sidecar.config.namespace, actor_type)
+            self.sidecar.scheduler.serve(owner, self.deliver_reminder)
+        if types:
+            log.info("hosting actor types %s", types)
+
+    async def _read_app_config(self) -> AppActorConfig:
+        channel = self.sidecar.app_channel
+        assert channel is not None
+        headers = {"content-type": "application/json", "dapr-app-id": self.sidecar.config.app_id}
+        try:
+            resp = await channel.request("GET", "dapr/config", headers=headers)
+            if resp.status_code != 200:
+                return AppActorConfig()
+            return parse_app_config(resp.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("app configuration ignored: %s", exc)
+        except ActorConfigError as exc:
+            log.error("actor types not registered: %s", exc)
+        return AppActorConfig()
+
+    async def stop(self) -> None:
+        for actor_type in self.hosted:
+            self.sidecar.scheduler.stop_serving(
+                reminder_owner(self.sidecar.config.namespace, actor_type)
+            )
+        await self.timers.stop()
+        await self.table.stop()
+        if self.hosted:
+            self.hosted = []
+            try:
+                await self.sidecar.registry.set_actor_types(self.sidecar.instance, [])
+            except Exception:  # the home may be gone already at shutdown
+                log.debug("could not clear actor types in the registry", exc_info=True)
+
+    def describe(self, metadata: dict[str, Any]) -> None:
+        counts = self.table.counts()
+        active = [{"type": t, "count": counts.get(t, 0)} for t in self.hosted]
+        if active:
+            metadata["actors"] = active
+        runtime: dict[str, Any] = {
+            "runtimeStatus": "RUNNING" if self.enabled else "DISABLED",
+            "hostReady": self.registered.is_set(),
+            "placement": "placement: connected" if self.enabled else "",
+        }
+        if active:
+            runtime["activeActors"] = active
+        metadata["actorRuntime"] = {k: v for k, v in runtime.items() if v != ""}
+
+    # callbacks -----------------------------------------------------------------------------
+
+    async def _send_deactivate(self, actor_type: str, actor_id: str) -> None:
+        channel = self.sidecar.app_channel
+        if channel is None:
+            return
+        resp = await channel.request(
+            "DELETE",
+            f"actors/{actor_type}/{actor_id}",
+            headers={"content-type": "application/x-protobuf"},
+        )
+        if resp.status_code != 200:
+            log.warning(
+                "deactivating %s/%s: app answered %s", actor_type, actor_id, resp.status_code
+            )
+
+    async def fire_timer(self, actor_type: str, actor_id: str, name: str, body: bytes) -> None:
+        status = await self.router.fire_local(actor_type, actor_id, f"timer/{name}", body)
+        if status != 200:
+            raise RuntimeError(f"app answered {status}")
+
+    async def deliver_reminder(self, record: JobRecord) -> Outcome:
+        """Scheduler dispatcher: fire at the actor's placement owner; 200 means success."""
+        actor_type = record.owner.rsplit("||", 1)[-1]
+        actor_id, name = split_name(record)
+        path, body = f"remind/{name}", fire_body(record)
+        try:
+            entry = await self.router.owner(actor_type, actor_id, retry=False)
+            if self.router.is_me(entry):
+                status = await self.router.fire_local(actor_type, actor_id, path, body)
+            else:
+                headers = {"content-type": "application/json", FIRE_HEADER: "1"}
+                resp = await self.router.forward(entry, actor_type, actor_id, path, body, headers)
+                status = resp.status_code
+        except DaprError as exc:
+            log.warning(
+                "reminder %s on %s/%s not delivered: %s", name, actor_type, actor_id, exc.message
+            )
+            return Outcome.FAILED
+        return Outcome.SUCCESS if status == 200 else Outcome.FAILED

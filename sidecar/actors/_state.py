@@ -1,0 +1,92 @@
+"""Actor state: reads and transactions on the actor state store (dapr-sidecar.md §2.2, §2.3, §4.1).
+
+Keys are ``{appId}||{type}||{id}||{key}`` with the app id of the sidecar that serves the call.
+Values are re-encoded the way Go's ``encoding/json`` writes them (sorted keys, compact, ``<>&``
+escaped), because daprd stores the decoded-then-marshalled value, not the bytes it was sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._errors import DaprError, malformed
+from ..state import Delete, StateItem, StateStore, StateStoreError, Upsert
+
+TTL_FEATURE_MESSAGE = 'ttlInSeconds is not supported without the "ActorStateTTL" feature enabled'
+RUNTIME_NOT_FOUND = (
+    "the state store is not configured to use the actor runtime. Have you set the"
+    ' - name: actorStateStore value: "true" in your state store component file?'
+)
+
+
+def runtime_not_found() -> DaprError:
+    return DaprError(500, "ERR_ACTOR_RUNTIME_NOT_FOUND", RUNTIME_NOT_FOUND)
+
+
+def actor_store(stores: dict[str, StateStore]) -> StateStore | None:
+    return next((s for s in stores.values() if s.actor_state_store), None)
+
+
+def state_key(app_id: str, actor_type: str, actor_id: str, key: str) -> str:
+    return f"{app_id}||{actor_type}||{actor_id}||{key}"
+
+
+def go_json(value: Any) -> bytes:
+    """Go's json.Marshal of a decoded value: sorted keys, compact, HTML characters escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text.encode()
+
+
+def _save_error(message: str) -> DaprError:
+    return DaprError(
+        500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", f"error saving actor transaction state: {message}"
+    )
+
+
+def parse_operations(body: Any, prefix: str) -> list[Upsert | Delete]:
+    """The store operations for a transaction body (a JSON array); DaprError when it is bad."""
+    if not isinstance(body, list):
+        raise malformed(
+            "json: cannot unmarshal object into Go value of type []actors.TransactionalOperation"
+        )
+    return [_operation(op, prefix) for op in body]
+
+
+def _operation(op: Any, prefix: str) -> Upsert | Delete:
+    if not isinstance(op, dict):
+        raise malformed(
+            "json: cannot unmarshal into Go value of type actors.TransactionalOperation"
+        )
+    kind = op.get("operation")
+    request = op.get("request") if isinstance(op.get("request"), dict) else {}
+    assert isinstance(request, dict)
+    key = request.get("key")
+    if not isinstance(key, str) or key == "":
+        raise _save_error("missing key")
+    etag = request.get("etag") if isinstance(request.get("etag"), str) else None
+    if kind == "upsert":
+        metadata = request.get("metadata") or {}
+        if isinstance(metadata, dict) and metadata.get("ttlInSeconds") not in (None, ""):
+            raise _save_error(TTL_FEATURE_MESSAGE)
+        return Upsert(prefix + key, go_json(request.get("value")), etag=etag or None)
+    if kind == "delete":
+        return Delete(prefix + key, etag=etag or None)
+    raise _save_error(f"operation type {kind} not supported")
+
+
+async def transact(store: StateStore, ops: list[Upsert | Delete]) -> None:
+    try:
+        await store.transact(ops)
+    except StateStoreError as exc:
+        raise _save_error(str(exc)) from exc
+
+
+async def read(store: StateStore, key: str) -> StateItem | None:
+    try:
+        return await store.get(key)
+    except StateStoreError as exc:
+        raise DaprError(500, "ERR_ACTOR_STATE_GET", f"error getting actor state: {exc}") from exc

@@ -1,0 +1,143 @@
+"""Active actors on this sidecar: their turn locks and idle deadlines (dapr-sidecar.md §3.7).
+
+An actor becomes active on its first turn. Every turn sets its deadline to the turn's start plus
+the type's idle timeout; a background task deactivates an idle actor exactly at its deadline
+(close its lock, send ``DELETE /actors/{type}/{id}``, forget it). Turns that arrive while that
+DELETE is in flight wait for it and then activate the actor afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._clock import Clock
+from ._config import TypeConfig
+from ._lock import LockClosedError, TurnLock
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+Deactivator = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass
+class ActiveActor:
+    actor_type: str
+    actor_id: str
+    deadline: float
+    lock: TurnLock = field(default_factory=TurnLock)
+
+
+class ActorTable:
+    """The actors active here. Run it with ``start()``/``stop()`` around the sidecar's life."""
+
+    def __init__(
+        self, clock: Clock, config: Callable[[str], TypeConfig], deactivate: Deactivator
+    ) -> None:
+        self.clock = clock
+        self.config = config
+        self._deactivate = deactivate
+        self._actors: dict[Key, ActiveActor] = {}
+        self._leaving: dict[Key, asyncio.Event] = {}
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def is_active(self, actor_type: str, actor_id: str) -> bool:
+        return (actor_type, actor_id) in self._actors
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for actor_type, _ in self._actors:
+            out[actor_type] = out.get(actor_type, 0) + 1
+        return out
+
+    @asynccontextmanager
+    async def turn(
+        self, actor_type: str, actor_id: str, reentrancy_id: str | None
+    ) -> AsyncIterator[ActiveActor]:
+        """Hold the actor's turn (activating it if needed) for the duration of the block."""
+        cfg = self.config(actor_type)
+        rid = reentrancy_id if cfg.reentrant else None
+        actor = await self._acquire((actor_type, actor_id), rid, cfg)
+        actor.deadline = self.clock.now() + cfg.idle_timeout
+        self._wakeup.set()
+        try:
+            yield actor
+        finally:
+            actor.lock.release()
+            self._wakeup.set()
+
+    async def _acquire(self, key: Key, rid: str | None, cfg: TypeConfig) -> ActiveActor:
+        while True:
+            leaving = self._leaving.get(key)
+            if leaving is not None:
+                await leaving.wait()
+                continue
+            actor = self._actors.get(key)
+            if actor is None:
+                actor = ActiveActor(*key, deadline=self.clock.now() + cfg.idle_timeout)
+                self._actors[key] = actor
+            with contextlib.suppress(LockClosedError):
+                await actor.lock.acquire(rid, cfg.max_stack_depth)
+                return actor
+
+    # idle deactivation ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="actor idle deactivation")
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            now = self.clock.now()
+            idle = [a for a in self._actors.values() if not a.lock.busy]
+            for actor in [a for a in idle if a.deadline <= now]:
+                await self.deactivate(actor)
+            deadlines = [a.deadline for a in idle if a.deadline > now]
+            await self._sleep(min(deadlines, default=None))
+
+    async def _sleep(self, deadline: float | None) -> None:
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
+        if deadline is not None:
+            waits.append(asyncio.ensure_future(self.clock.sleep_until(deadline)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def deactivate(self, actor: ActiveActor) -> None:
+        """Close the actor's lock, tell the app, forget the actor (daprd's order, §3.4)."""
+        key = (actor.actor_type, actor.actor_id)
+        if self._actors.get(key) is not actor:
+            return
+        actor.lock.close()
+        done = self._leaving[key] = asyncio.Event()
+        try:
+            await self._deactivate(*key)
+        except Exception:
+            log.exception("deactivating actor %s/%s failed", *key)
+        finally:
+            self._actors.pop(key, None)
+            self._leaving.pop(key, None)
+            done.set()
+
+    async def evict(self, actor_type: str, actor_id: str) -> None:
+        """Deactivate an idle actor this sidecar no longer owns (placement moved it)."""
+        actor = self._actors.get((actor_type, actor_id))
+        if actor is not None and not actor.lock.busy:
+            await self.deactivate(actor)
+
+    async def stop(self) -> None:
+        """Stop the deadline task and deactivate every active actor."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await asyncio.gather(*(self.deactivate(a) for a in list(self._actors.values())))
