@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("-f cannot be combined with --app-id or a command")
     if args.run_file is None and not args.app_id:
         parser.error("give -f <dapr.yaml or folder>, or --app-id")
-    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT, stream=sys.stderr)
+    _configure_logging(args.log_level.upper())
     try:
         return asyncio.run(_run(args, command))
     except _STARTUP_ERRORS as exc:
@@ -66,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+    if level != "DEBUG":  # one line per app call is noise, as daprd's default logging has none
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _command(raw: list[str]) -> tuple[str, ...]:
