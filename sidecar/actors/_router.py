@@ -140,7 +140,8 @@ class Router:
         )
         if upstream.status_code != 200:
             log.warning(
-                "actor %s/%s %s: app answered %s", actor_type, actor_id, path, upstream.status_code
+                "actor %s/%s %s: app answered %s %s", actor_type, actor_id, path,
+                upstream.status_code, upstream.text[:200],
             )
         return upstream.status_code
 

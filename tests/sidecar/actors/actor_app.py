@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from dapr.actor import Actor, ActorInterface, ActorProxy, actormethod
+from dapr.actor import Actor, ActorInterface, ActorProxy, Remindable, actormethod
 from dapr.actor.runtime.config import ActorReentrancyConfig, ActorRuntimeConfig, ActorTypeConfig
 from dapr.actor.runtime.runtime import ActorRuntime
 from dapr.ext.fastapi import DaprActor
@@ -127,11 +127,11 @@ class _Base(Actor):
         return 1 + await proxy.Nest(depth - 1)
 
 
-class TestActor(_Base, TestActorInterface):
+class TestActor(_Base, TestActorInterface, Remindable):  # the SDK wants a direct base
     pass
 
 
-class ReentrantActor(_Base, TestActorInterface):
+class ReentrantActor(_Base, TestActorInterface, Remindable):
     pass
 
 

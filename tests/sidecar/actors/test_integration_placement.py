@@ -1,0 +1,54 @@
+"""Placement across separately started sidecars sharing one runtime home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Runtime, api, proxy, with_sdk
+
+pytestmark = pytest.mark.integration
+
+
+def active(sc: Any) -> dict[str, int]:
+    return dict(sc.extensions[-1].table.counts())
+
+
+async def test_call_through_a_non_hosting_sidecar_is_forwarded(runtime: Runtime) -> None:
+    host = await runtime.sidecar("actorapp")
+    client_sc = await runtime.sidecar("caller", app=False)
+    pong = await with_sdk(client_sc.http_port, lambda: proxy("TestActor", "fw").Ping())
+    assert pong == "pong fw"
+    assert active(host) == {"TestActor": 1}
+    assert active(client_sc) == {}
+
+
+async def test_ids_spread_over_hosts_and_move_when_a_host_dies(runtime: Runtime) -> None:
+    first = await runtime.sidecar("actorapp")
+    second = await runtime.sidecar("actorapp")
+    caller = await runtime.sidecar("caller", app=False)
+    ids = [f"id{i}" for i in range(12)]
+
+    async def ping_all() -> list[str]:
+        return [await proxy("TestActor", i).Ping() for i in ids]
+
+    assert await with_sdk(caller.http_port, ping_all) == [f"pong {i}" for i in ids]
+    counts = active(first).get("TestActor", 0), active(second).get("TestActor", 0)
+    assert sum(counts) == len(ids) and min(counts) > 0
+    await with_sdk(caller.http_port, lambda: proxy("TestActor", "id0").SetValue("moved"))
+    await runtime.stop(first)
+    assert await with_sdk(caller.http_port, ping_all) == [f"pong {i}" for i in ids]
+    assert active(second) == {"TestActor": len(ids)}
+    value = await with_sdk(caller.http_port, lambda: proxy("TestActor", "id0").GetValue())
+    assert value == "moved"
+
+
+async def test_reminder_registered_on_one_host_fires_at_the_owner(runtime: Runtime) -> None:
+    host = await runtime.sidecar("actorapp")
+    caller = await runtime.sidecar("caller", app=False)
+    spec = {"name": "fwd", "data": "via", "due": 0.1}
+    await with_sdk(caller.http_port, lambda: proxy("TestActor", "rr").StartReminder(spec))
+    async with api(host) as client:
+        got = await client.get("/v1.0/actors/TestActor/rr/reminders/fwd")
+    assert got.status_code == 200
