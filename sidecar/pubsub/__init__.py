@@ -1,0 +1,8 @@
+"""Pub/sub for the local sidecar: ``pubsub.in-memory``, publish API, app subscriptions."""
+
+from __future__ import annotations
+
+from ._broker import InMemoryBroker, Message
+from ._runtime import PubSubComponent, PubSubRuntime
+
+__all__ = ["InMemoryBroker", "Message", "PubSubComponent", "PubSubRuntime"]

@@ -1,0 +1,93 @@
+"""The ``pubsub.in-memory`` broker (contrib ``pubsub/in-memory`` + ``common/eventbus``).
+
+One broker per component per sidecar; nothing is persisted or shared between sidecars. A message
+published to a topic nobody subscribes to is discarded. Each subscription receives its messages
+one at a time, in publish order: ``publish`` waits until the previous delivery to every matching
+subscriber has finished, then starts the new delivery and returns without waiting for it. A
+failed delivery is only logged; nothing is redelivered. Subscription topics ending in ``*``
+match every topic with that prefix (but not the prefix itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    data: bytes
+    metadata: dict[str, str]
+
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+class BrokerClosedError(Exception):
+    def __init__(self) -> None:
+        super().__init__("component is closed")
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    topic: str
+    handler: Handler
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def wants(self, topic: str) -> bool:
+        if self.topic == topic:
+            return True
+        prefix = self.topic[:-1]
+        return self.topic.endswith("*") and topic.startswith(prefix) and topic != prefix
+
+
+class InMemoryBroker:
+    """Topic fan-out with serial, in-order delivery per subscriber and no redelivery."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[_Subscriber] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        self._subscribers.append(_Subscriber(topic, handler))
+
+    async def publish(self, message: Message) -> None:
+        """Hand ``message`` to every matching subscriber; raises BrokerClosedError after close."""
+        if self._closed:
+            raise BrokerClosedError()
+        for sub in [s for s in self._subscribers if s.wants(message.topic)]:
+            await sub.lock.acquire()
+            if self._closed:
+                sub.lock.release()
+                raise BrokerClosedError()
+            task = asyncio.create_task(self._deliver(sub, message), name=f"pubsub {sub.topic}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, sub: _Subscriber, message: Message) -> None:
+        try:
+            await sub.handler(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivery of a message on topic %s failed", message.topic)
+        finally:
+            sub.lock.release()
+
+    async def drain(self) -> None:
+        """Wait until every started delivery has finished (tests and graceful stop)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self._subscribers.clear()

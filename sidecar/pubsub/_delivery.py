@@ -1,0 +1,206 @@
+"""Delivering one broker message to the app (dapr ``pkg/runtime/subscription``, HTTP postman).
+
+The app gets ``POST <route>`` with the envelope bytes exactly as published, content type
+``application/cloudevents+json``, the publish metadata as headers plus ``pubsubname``. Its answer
+maps to an :class:`Outcome`; DROP (and 404) or an unroutable/expired event goes to the
+dead-letter topic when one is set, and so does a retriable failure, since in-memory never
+redelivers. Without a dead-letter topic a failure is only logged and the message is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
+
+import httpx
+
+from .._app_channel import AppChannel
+from .._clock import Clock
+from . import _envelope, _gojson
+from ._broker import Message
+from ._cel import CelEvalError
+from ._subscriptions import TopicSubscription, clean_path
+
+log = logging.getLogger(__name__)
+
+DeadLetterPublish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
+_SKIP_HEADERS = frozenset({"content-length", "content-type"})
+
+
+class Outcome(Enum):
+    SUCCESS = "SUCCESS"
+    RETRY = "RETRY"
+    DROP = "DROP"
+
+
+def outcome_of(status: int, body: bytes) -> Outcome:
+    """Map the app's answer as daprd's HTTP postman does."""
+    if 200 <= status <= 299:
+        return _status_field(body)
+    return Outcome.DROP if status == 404 else Outcome.RETRY
+
+
+def _status_field(body: bytes) -> Outcome:
+    try:
+        answer = _gojson.loads_precise(body)
+    except ValueError:
+        return Outcome.SUCCESS  # empty or not JSON: no status to check
+    if not isinstance(answer, dict):
+        return Outcome.SUCCESS
+    status = next((v for k, v in answer.items() if k.lower() == "status"), "")
+    if not isinstance(status, str) or status in ("", "SUCCESS"):
+        return Outcome.SUCCESS
+    return Outcome.DROP if status == "DROP" else Outcome.RETRY
+
+
+class Deliverer:
+    """The broker handler for one subscription."""
+
+    def __init__(
+        self,
+        sub: TopicSubscription,
+        channel: AppChannel,
+        clock: Clock,
+        dead_letter: DeadLetterPublish,
+    ) -> None:
+        self.sub = sub
+        self.channel = channel
+        self.clock = clock
+        self.dead_letter = dead_letter
+
+    async def __call__(self, message: Message) -> None:
+        metadata = {**message.metadata, "pubsubName": self.sub.pubsubname}
+        message = Message(message.topic, message.data, metadata)
+        try:
+            event, data = self._cloud_event(message)
+        except ValueError as exc:
+            log.error(
+                "error deserializing cloud event in pubsub %s and topic %s: %s",
+                self.sub.pubsubname,
+                message.topic,
+                exc,
+            )
+            return await self._failed(message)
+        if _envelope.has_expired(event, self.clock.now()):
+            log.warning(
+                "dropping expired pub/sub event %s as of %s",
+                event.get("id"),
+                event.get("expiration"),
+            )
+            return await self._to_dead_letter(message)
+        await self._route(message, event, data)
+
+    async def _route(self, message: Message, event: dict[str, Any], data: bytes) -> None:
+        try:
+            path = self.sub.route_for(event)
+        except CelEvalError as exc:
+            log.error(
+                "error finding matching route for event %s in pubsub %s and topic %s: %s",
+                event.get("id"),
+                self.sub.pubsubname,
+                message.topic,
+                exc,
+            )
+            return await self._failed(message)
+        if path is None:
+            log.debug("no matching route for event %s; skipping", event.get("id"))
+            return await self._to_dead_letter(message)
+        outcome = await self._post(path, data, event, message.metadata)
+        if outcome is Outcome.DROP:
+            await self._to_dead_letter(message)
+        elif outcome is Outcome.RETRY:
+            await self._failed(message)
+
+    def _cloud_event(self, message: Message) -> tuple[dict[str, Any], bytes]:
+        raw = _envelope.is_raw_payload(self.sub.metadata)
+        if raw:
+            event = _envelope.from_raw_payload(
+                message.data, topic=message.topic, pubsub=self.sub.pubsubname
+            )
+            _trace_from(message.metadata, event, overwrite=True)
+            return event, _gojson.dumpb(event)
+        decoded = json.loads(message.data) if message.data.strip() else None
+        if decoded is not None and not isinstance(decoded, dict):
+            raise ValueError("a CloudEvent must be a JSON object")
+        event = decoded or {}
+        _trace_from(message.metadata, event, overwrite=False)
+        return event, message.data
+
+    async def _post(
+        self, path: str, data: bytes, event: dict[str, Any], metadata: dict[str, str]
+    ) -> Outcome:
+        headers = {k: v for k, v in metadata.items() if k.lower() not in _SKIP_HEADERS}
+        headers["content-type"] = _envelope.CLOUDEVENT_CT
+        for key in ("traceparent", "tracestate"):
+            if isinstance(event.get(key), str) and event[key]:
+                headers[key] = event[key]
+        try:
+            resp = await self.channel.request(
+                "POST", clean_path(path), content=data, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            log.warning(
+                "error returned from app channel while sending pub/sub event to app: %r", exc
+            )
+            return Outcome.RETRY
+        outcome = outcome_of(resp.status_code, resp.content)
+        _log_outcome(outcome, resp, event)
+        return outcome
+
+    async def _failed(self, message: Message) -> None:
+        if self.sub.dead_letter_topic:
+            await self._to_dead_letter(message)
+        else:
+            log.error(
+                "pubsub %s topic %s: message not delivered and not redelivered (in-memory)",
+                self.sub.pubsubname,
+                message.topic,
+            )
+
+    async def _to_dead_letter(self, message: Message) -> None:
+        topic = self.sub.dead_letter_topic
+        if not topic:
+            return
+        try:
+            await self.dead_letter(self.sub.pubsubname, topic, message.data, message.metadata)
+        except Exception as exc:
+            log.error(
+                "error sending message to dead letter, origin topic: %s dead letter "
+                "topic %s err: %s",
+                message.topic,
+                topic,
+                exc,
+            )
+
+
+def _trace_from(metadata: dict[str, str], event: dict[str, Any], *, overwrite: bool) -> None:
+    for key in ("traceid", "traceparent", "tracestate"):
+        if key in metadata and (overwrite or key not in event):
+            event[key] = metadata[key]
+            if key == "traceparent":
+                event["traceid"] = metadata[key]
+
+
+def _log_outcome(outcome: Outcome, resp: httpx.Response, event: dict[str, Any]) -> None:
+    if resp.status_code == 404:
+        log.error(
+            "non-retriable error returned from app while processing pub/sub event %s: %s. "
+            "status code returned: 404",
+            event.get("id"),
+            resp.text,
+        )
+    elif outcome is Outcome.DROP:
+        log.warning(
+            "DROP status returned from app while processing pub/sub event %s", event.get("id")
+        )
+    elif outcome is Outcome.RETRY:
+        log.warning(
+            "retriable error returned from app while processing pub/sub event %s, "
+            "topic: %s, status code returned: %s",
+            event.get("id"),
+            event.get("topic"),
+            resp.status_code,
+        )

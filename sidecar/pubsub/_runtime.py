@@ -1,0 +1,216 @@
+"""The pub/sub runtime: the sidecar extension that owns brokers, subscriptions and publishing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from starlette.routing import BaseRoute
+
+from .._components import Component, ComponentError
+from . import _errors, _gojson, _subscriptions
+from ._broker import BrokerClosedError, InMemoryBroker, Message
+from ._delivery import Deliverer
+from ._subscriptions import TopicSubscription
+
+if TYPE_CHECKING:
+    from .._sidecar import Sidecar
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_TYPE = "pubsub.in-memory"
+CAPABILITIES = ("SUBSCRIBE_WILDCARDS",)
+SUBSCRIBE_RETRIES = 3
+
+
+def _topics(value: str) -> list[str]:
+    return list(dict.fromkeys(value.replace(" ", "").split(","))) if value else []
+
+
+def _scoped(value: str, app_id: str) -> list[str]:
+    """``publishingScopes``/``subscriptionScopes``: ``app1=t1,t2;app2=t3`` (dapr pkg/scopes)."""
+    out: list[str] = []
+    for part in value.replace(" ", "").split(";") if value else ():
+        app, sep, topics = part.partition("=")
+        if sep and app == app_id:
+            out += [t for t in topics.split(",") if t not in out]
+    return out
+
+
+def _meta(metadata: Mapping[str, str], key: str) -> str:
+    return next((v for k, v in metadata.items() if k.lower() == key.lower()), "")
+
+
+@dataclass
+class PubSubComponent:
+    """One loaded pub/sub component with daprd's topic scoping rules."""
+
+    name: str
+    component_type: str
+    version: str
+    broker: InMemoryBroker = field(default_factory=InMemoryBroker)
+    publishing: list[str] = field(default_factory=list)
+    subscribing: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_resource(cls, comp: Component, app_id: str) -> PubSubComponent:
+        md = comp.metadata
+        return cls(
+            comp.name,
+            comp.type,
+            comp.version,
+            publishing=_scoped(_meta(md, "publishingScopes"), app_id),
+            subscribing=_scoped(_meta(md, "subscriptionScopes"), app_id),
+            allowed=_topics(_meta(md, "allowedTopics")),
+            protected=_topics(_meta(md, "protectedTopics")),
+        )
+
+    def allows(self, topic: str, scoped: list[str]) -> bool:
+        """dapr ``IsOperationAllowed``."""
+        if self.allowed and topic not in self.allowed:
+            return False
+        if topic not in self.protected and not scoped:
+            return True
+        return topic in scoped
+
+
+class PubSubRuntime:
+    """The sidecar's pub/sub: ``pubsub.in-memory`` components, publish API, app subscriptions."""
+
+    def __init__(self, sidecar: Sidecar) -> None:
+        from ._routes import build_routes
+
+        self.sidecar = sidecar
+        self.components: dict[str, PubSubComponent] = {}
+        self.declared: list[TopicSubscription] = []
+        self.programmed: list[TopicSubscription] = []
+        self.active: list[TopicSubscription] = []
+        self.routes: list[BaseRoute] = build_routes(self)
+
+    @property
+    def app_id(self) -> str:
+        return self.sidecar.config.app_id
+
+    async def start(self) -> None:
+        for comp in self.sidecar.resources.components:
+            if not comp.type.startswith("pubsub."):
+                continue
+            if comp.type != SUPPORTED_TYPE or comp.version != "v1":
+                raise ComponentError(
+                    f"{comp.source}: pubsub component {comp.name!r} has unsupported type "
+                    f"{comp.type}/{comp.version} (supported: {SUPPORTED_TYPE}/v1)"
+                )
+            self.components[comp.name] = PubSubComponent.from_resource(comp, self.app_id)
+        self.declared = _subscriptions.declarative(self.sidecar.resources.subscriptions)
+
+    async def on_app_ready(self) -> None:
+        if not self.components:
+            return
+        channel = self.sidecar.app_channel
+        if channel is None:
+            log.warning(
+                "app channel not initialized, make sure -app-port is specified if "
+                "pubsub subscription is required"
+            )
+            return
+        self.programmed = await self._fetch_programmatic()
+        for sub in _subscriptions.merge(self.declared, self.programmed):
+            self._start_subscription(sub)
+
+    async def stop(self) -> None:
+        for comp in self.components.values():
+            await comp.broker.close()
+
+    def describe(self, metadata: dict[str, Any]) -> None:
+        metadata.setdefault("components", []).extend(
+            {
+                "name": c.name,
+                "type": c.component_type,
+                "version": c.version,
+                "capabilities": list(CAPABILITIES),
+            }
+            for c in self.components.values()
+        )
+        subs = _subscriptions.merge(self.declared, self.programmed)
+        if subs:
+            metadata["subscriptions"] = [s.describe() for s in subs]
+
+    async def publish(self, pubsub: str, topic: str, data: bytes, metadata: dict[str, str]) -> None:
+        """Scope-check and hand one message to the broker; raises PubSubError."""
+        comp = self.components.get(pubsub)
+        if comp is None:
+            raise _errors.not_found(pubsub, metadata)
+        if not comp.allows(topic, comp.publishing):
+            raise _errors.forbidden(pubsub, topic, self.app_id)
+        try:
+            await comp.broker.publish(Message(topic, data, dict(metadata)))
+        except BrokerClosedError as exc:
+            raise _errors.publish_failed(pubsub, topic, str(exc)) from exc
+
+    async def drain(self) -> None:
+        """Wait for every delivery in flight (tests)."""
+        for comp in self.components.values():
+            await comp.broker.drain()
+
+    def _start_subscription(self, sub: TopicSubscription) -> None:
+        comp = self.components.get(sub.pubsubname)
+        if comp is None:
+            log.warning("subscription to topic %s: pubsub %s not found", sub.topic, sub.pubsubname)
+            return
+        if not comp.allows(sub.topic, comp.subscribing):
+            log.error(
+                "subscription to topic '%s' on pubsub '%s' is not allowed",
+                sub.topic,
+                sub.pubsubname,
+            )
+            return
+        if sub.bulk:
+            log.warning(
+                "topic %s: bulkSubscribe is not supported; delivering one by one", sub.topic
+            )
+        assert self.sidecar.app_channel is not None
+        comp.broker.subscribe(
+            sub.topic,
+            Deliverer(sub, self.sidecar.app_channel, self.sidecar.clock, self.publish),
+        )
+        self.active.append(sub)
+
+    async def _fetch_programmatic(self) -> list[TopicSubscription]:
+        resp = await self._get_subscribe()
+        if resp is None:
+            return []
+        if resp.status_code == 404:
+            log.debug("user app did not subscribe to any topic")
+            return []
+        if resp.status_code != 200:
+            log.error(
+                "app returned http status code %s from subscription endpoint", resp.status_code
+            )
+            return []
+        try:
+            items = _gojson.loads_floats(resp.content) if resp.content.strip() else None
+            subs = _subscriptions.programmatic(items)
+        except ValueError as exc:
+            log.error("error getting topics from app: %s", exc)
+            return []
+        log.info("app is subscribed to: %s", [(s.pubsubname, s.topic) for s in subs])
+        return subs
+
+    async def _get_subscribe(self) -> httpx.Response | None:
+        channel = self.sidecar.app_channel
+        assert channel is not None
+        headers = {"dapr-app-id": self.app_id, "content-type": "application/json"}
+        for attempt in range(SUBSCRIBE_RETRIES + 1):
+            try:
+                return await channel.request("GET", "dapr/subscribe", headers=headers)
+            except httpx.HTTPError as exc:
+                log.warning("GET /dapr/subscribe failed (attempt %d): %r", attempt + 1, exc)
+                if attempt < SUBSCRIBE_RETRIES:
+                    await asyncio.sleep(0.5 * 2**attempt)
+        return None
