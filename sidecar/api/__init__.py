@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from .._errors import DaprError
-from . import dev, health, invoke, jobs
+from . import dev, health, invoke, jobs, state
 from ._common import error_response
 from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware
 
@@ -34,7 +34,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def build_app(sidecar: Sidecar, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...)."""
-    routes: list[BaseRoute] = [*health.routes, *jobs.routes, *invoke.routes]
+    routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *invoke.routes]
     routes += extra_routes or []
     if sidecar.config.dev_clock:
         routes += dev.routes
