@@ -31,6 +31,7 @@ INTERNAL_HEADER = "x-sidecar-internal"
 FIRE_HEADER = "x-sidecar-actor-fire"  # on forwarded reminder fires
 REENTRANCY_HEADER = "Dapr-Reentrancy-Id"
 ERROR_RESPONSE_HEADER = "x-daprerrorresponseheader"
+CANCEL_HEADER = "x-daprremindercancel"  # an app answer that ends the reminder or timer
 
 
 def invoke_error(detail: str) -> DaprError:
@@ -132,7 +133,9 @@ class Router:
         )
         return method_response(upstream, f"actors/{actor_type}/{actor_id}/method/{method}")
 
-    async def fire_local(self, actor_type: str, actor_id: str, path: str, body: bytes) -> int:
+    async def fire_local(
+        self, actor_type: str, actor_id: str, path: str, body: bytes
+    ) -> httpx.Response:
         """A reminder or timer callback; its turn has an internal id the app never sees."""
         headers = {"content-type": "application/json"}
         upstream = await self.call_app(
@@ -140,10 +143,14 @@ class Router:
         )
         if upstream.status_code != 200:
             log.warning(
-                "actor %s/%s %s: app answered %s %s", actor_type, actor_id, path,
-                upstream.status_code, upstream.text[:200],
+                "actor %s/%s %s: app answered %s %s",
+                actor_type,
+                actor_id,
+                path,
+                upstream.status_code,
+                upstream.text[:200],
             )
-        return upstream.status_code
+        return upstream
 
     async def forward(
         self,

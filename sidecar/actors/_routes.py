@@ -109,8 +109,7 @@ class ActorApi:
         if request.headers.get(FIRE_HEADER):
             if not self.rt.hosts(actor_type):
                 raise not_found(actor_type, actor_id)
-            status = await self.rt.router.fire_local(actor_type, actor_id, path, body)
-            return empty(status)
+            return passthrough(await self.rt.router.fire_local(actor_type, actor_id, path, body))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
         return await self._local(actor_type, actor_id, path, body, headers, request.url.query)
 

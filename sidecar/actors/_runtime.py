@@ -15,7 +15,7 @@ from ..state import StateStore
 from ._config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
 from ._placement import Placement
 from ._reminders import fire_body, split_name
-from ._router import FIRE_HEADER, Router
+from ._router import CANCEL_HEADER, FIRE_HEADER, Router
 from ._state import actor_store, runtime_not_found
 from ._table import ActorTable
 from ._timers import Timers
@@ -146,26 +146,30 @@ class ActorRuntime:
             )
 
     async def fire_timer(self, actor_type: str, actor_id: str, name: str, body: bytes) -> None:
-        status = await self.router.fire_local(actor_type, actor_id, f"timer/{name}", body)
-        if status != 200:
-            raise RuntimeError(f"app answered {status}")
+        resp = await self.router.fire_local(actor_type, actor_id, f"timer/{name}", body)
+        if CANCEL_HEADER in resp.headers:
+            self.timers.delete(actor_type, actor_id, name)
+        elif resp.status_code != 200:
+            raise RuntimeError(f"app answered {resp.status_code}")
 
     async def deliver_reminder(self, record: JobRecord) -> Outcome:
         """Scheduler dispatcher: fire at the actor's placement owner; 200 means success."""
-        actor_type = record.owner.rsplit("||", 1)[-1]
+        actor_type = record.owner.split("||", 2)[-1]
         actor_id, name = split_name(record)
         path, body = f"remind/{name}", fire_body(record)
         try:
             entry = await self.router.owner(actor_type, actor_id, retry=False)
             if self.router.is_me(entry):
-                status = await self.router.fire_local(actor_type, actor_id, path, body)
+                resp = await self.router.fire_local(actor_type, actor_id, path, body)
             else:
                 headers = {"content-type": "application/json", FIRE_HEADER: "1"}
                 resp = await self.router.forward(entry, actor_type, actor_id, path, body, headers)
-                status = resp.status_code
         except DaprError as exc:
             log.warning(
                 "reminder %s on %s/%s not delivered: %s", name, actor_type, actor_id, exc.message
             )
             return Outcome.FAILED
-        return Outcome.SUCCESS if status == 200 else Outcome.FAILED
+        if CANCEL_HEADER in resp.headers:
+            await self.sidecar.job_store.delete(record.owner, record.name)
+            return Outcome.SUCCESS
+        return Outcome.SUCCESS if resp.status_code == 200 else Outcome.FAILED

@@ -57,12 +57,24 @@ class TestActorInterface(ActorInterface):
 
 class _Base(Actor):
     async def _on_activate(self) -> None:
-        EVENTS.append({"event": "activate", "type": self.runtime_ctx.actor_type_info.type_name,
-                       "id": self.id.id, "at": time.time()})
+        EVENTS.append(
+            {
+                "event": "activate",
+                "type": self.runtime_ctx.actor_type_info.type_name,
+                "id": self.id.id,
+                "at": time.time(),
+            }
+        )
 
     async def _on_deactivate(self) -> None:
-        EVENTS.append({"event": "deactivate", "type": self.runtime_ctx.actor_type_info.type_name,
-                       "id": self.id.id, "at": time.time()})
+        EVENTS.append(
+            {
+                "event": "deactivate",
+                "type": self.runtime_ctx.actor_type_info.type_name,
+                "id": self.id.id,
+                "at": time.time(),
+            }
+        )
 
     async def ping(self) -> str:
         return f"pong {self.id.id}"
@@ -82,21 +94,27 @@ class _Base(Actor):
     async def start_reminder(self, spec: dict[str, Any]) -> None:
         period = spec.get("period")
         await self.register_reminder(
-            spec["name"], spec["data"].encode(), timedelta(seconds=spec["due"]),
+            spec["name"],
+            spec["data"].encode(),
+            timedelta(seconds=spec["due"]),
             timedelta(seconds=period) if period else None,
         )
 
     async def stop_reminder(self, name: str) -> None:
         await self.unregister_reminder(name)
 
-    async def receive_reminder(self, name: str, state: bytes, due_time: Any, period: Any,
-                               ttl: Any = None) -> None:
+    async def receive_reminder(
+        self, name: str, state: bytes, due_time: Any, period: Any, ttl: Any = None
+    ) -> None:
         await self._record({"kind": "reminder", "name": name, "data": state.decode()})
 
     async def start_timer(self, spec: dict[str, Any]) -> None:
         period = spec.get("period")
         await self.register_timer(
-            spec["name"], self.on_timer, spec["data"], timedelta(seconds=spec["due"]),
+            spec["name"],
+            self.on_timer,
+            spec["data"],
+            timedelta(seconds=spec["due"]),
             timedelta(seconds=period) if period else None,
         )
 
@@ -112,8 +130,9 @@ class _Base(Actor):
         return fired if found else []
 
     async def call_self(self, timeout: float) -> str:
-        proxy = ActorProxy.create(self.runtime_ctx.actor_type_info.type_name, self.id,
-                                  TestActorInterface)
+        proxy = ActorProxy.create(
+            self.runtime_ctx.actor_type_info.type_name, self.id, TestActorInterface
+        )
         try:
             return await asyncio.wait_for(proxy.Ping(), timeout)
         except TimeoutError:
@@ -122,8 +141,9 @@ class _Base(Actor):
     async def nest(self, depth: int) -> int:
         if depth <= 1:
             return 1
-        proxy = ActorProxy.create(self.runtime_ctx.actor_type_info.type_name, self.id,
-                                  TestActorInterface)
+        proxy = ActorProxy.create(
+            self.runtime_ctx.actor_type_info.type_name, self.id, TestActorInterface
+        )
         return 1 + await proxy.Nest(depth - 1)
 
 
@@ -138,7 +158,8 @@ class ReentrantActor(_Base, TestActorInterface, Remindable):
 def _config() -> ActorRuntimeConfig:
     idle = timedelta(seconds=float(os.environ.get("ACTOR_IDLE_TIMEOUT", "3600")))
     reentrant = ActorTypeConfig(
-        "ReentrantActor", actor_idle_timeout=idle,
+        "ReentrantActor",
+        actor_idle_timeout=idle,
         reentrancy=ActorReentrancyConfig(enabled=True, maxStackDepth=4),
     )
     return ActorRuntimeConfig(actor_idle_timeout=idle, actor_type_configs=[reentrant])

@@ -58,8 +58,16 @@ async def start_app(port: int, sidecar_port: int, idle: float = 3600) -> asyncio
         "PYTHONPATH": str(ROOT),
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "tests.sidecar.actors.actor_app:app",
-        "--port", str(port), "--log-level", "warning", cwd=ROOT, env=env,
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tests.sidecar.actors.actor_app:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -79,13 +87,20 @@ class Runtime:
     apps: dict[Sidecar, asyncio.subprocess.Process] = field(default_factory=dict)
 
     async def sidecar(
-        self, app_id: str = "actorapp", *, app: bool = True, idle: float = 3600,
+        self,
+        app_id: str = "actorapp",
+        *,
+        app: bool = True,
+        idle: float = 3600,
         resources: Path | None = None,
     ) -> Sidecar:
         """Start a sidecar (and its actor app) and wait until the sidecar is ready."""
         app_port = free_port() if app else None
         config = SidecarConfig(
-            app_id=app_id, app_port=app_port, http_port=0, home=self.home,
+            app_id=app_id,
+            app_port=app_port,
+            http_port=0,
+            home=self.home,
             resources_paths=(resources or self.resources,),
         )
         sc = Sidecar(config)

@@ -53,7 +53,10 @@ async def test_idle_actor_is_deactivated(runtime: Runtime) -> None:
             return [e for e in events if e["event"] == "deactivate" and e["id"] == "idle"]
 
         events = await poll(deactivated)
-        activated = [e for e in (await client.get(f"http://127.0.0.1:{app_port}/log")).json()
-                     if e["event"] == "activate" and e["id"] == "idle"]
+        activated = [
+            e
+            for e in (await client.get(f"http://127.0.0.1:{app_port}/log")).json()
+            if e["event"] == "activate" and e["id"] == "idle"
+        ]
     assert events[0]["at"] - activated[0]["at"] >= 0.45
     assert not sc.extensions[-1].table.is_active("TestActor", "idle")  # type: ignore[attr-defined]
