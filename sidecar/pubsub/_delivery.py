@@ -45,7 +45,7 @@ def outcome_of(status: int, body: bytes) -> Outcome:
 
 def _status_field(body: bytes) -> Outcome:
     try:
-        answer = _gojson.loads_precise(body)
+        answer = _gojson.loads_floats(body)
     except ValueError:
         return Outcome.SUCCESS  # empty or not JSON: no status to check
     if not isinstance(answer, dict):

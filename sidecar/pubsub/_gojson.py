@@ -80,11 +80,9 @@ def _string(value: str) -> str:
 def _float(value: float) -> str:
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"json: unsupported value: {value}")
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
     magnitude = abs(value)
-    if 1e-6 <= magnitude < 1e21:
-        return format(Decimal(repr(value)), "f")
+    if magnitude == 0 or 1e-6 <= magnitude < 1e21:
+        return format(Decimal(repr(value)).normalize(), "f")
     mantissa, exp = repr(value).split("e")
     return f"{mantissa}e{exp[0]}{int(exp[1:])}"
 

@@ -142,7 +142,8 @@ def _strings(value: Any, name: str) -> dict[str, str]:
 def _programmatic_one(item: Any) -> TopicSubscription:
     if not isinstance(item, dict):
         raise SubscribeResponseError("each subscription must be a JSON object")
-    routes = _field(item, "routes") or {}
+    routes = _field(item, "routes")
+    routes = {} if routes is None else routes
     if not isinstance(routes, dict):
         raise SubscribeResponseError("field routes must be an object")
     rules = _field(routes, "rules") or []
