@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from sidecar.pubsub._envelope import rfc3339_utc
 
-from .conftest import START, HarnessFactory
+from .conftest import START, Harness, HarnessFactory
 
 SUB = [{"pubsubname": "pubsub", "topic": "orders", "route": "/orders"}]
 
 
-async def _dead_lettered(h: Any, route: str) -> bytes:
+async def _dead_lettered(h: Harness, route: str) -> bytes:
     await h.publish("/v1.0/publish/pubsub/orders", "payload")
     first = await h.app.next()
     assert first.path == route

@@ -215,7 +215,13 @@ def test_programmatic_subscriptions() -> None:
         ("p", "c", ["/all"]),
     ]
     assert programmatic(None) == []
-    for bad in ({"topic": "a"}, [{"topic": 5}], [{"routes": []}], [{"metadata": {"a": 1}}]):
+    bad_answers: list[Any] = [
+        {"topic": "a"},
+        [{"topic": 5}],
+        [{"routes": []}],
+        [{"metadata": {"a": 1}}],
+    ]
+    for bad in bad_answers:
         with pytest.raises(SubscribeResponseError):
             programmatic(bad)
 
