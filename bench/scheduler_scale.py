@@ -1,11 +1,11 @@
 """Scheduler scale, side by side with APScheduler 3.x (SQLAlchemy job store on SQLite).
 
 For each system, in its own fresh process:
-  1. create N durable one-shot jobs due in a day, one call each  -> create rate
+  1. create N durable one-shot jobs due in a day, one call each -> create rate
   2. resident memory after creating them                            -> RSS
   3. close and reopen the store, find the next due time             -> restart time
   4. add B jobs due over the next few seconds, run the scheduler
-     with a no-op callback until all fired                          -> fire rate, lateness, early fires
+     with a no-op callback until all fired                    -> fire rate, lateness, early fires
 
 Usage: ./dev bench scheduler_scale --n 10000 --burst 5000 [--systems ours,apscheduler]
 Prints one JSON line per system and a summary table with ratios (ours / apscheduler).
@@ -176,15 +176,26 @@ def main() -> None:
         return child(args.child, args.n, args.burst, args.spread)
     results = {}
     for system in args.systems.split(","):
-        cmd = [sys.executable, __file__, "--child", system, "--n", str(args.n),
-               "--burst", str(args.burst), "--spread", str(args.spread)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            system,
+            "--n",
+            str(args.n),
+            "--burst",
+            str(args.burst),
+            "--spread",
+            str(args.spread),
+        ]
         line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
         results[system] = json.loads(line.splitlines()[-1])
         print(line)
     if {"ours", "apscheduler"} <= results.keys():
         o, a = results["ours"], results["apscheduler"]
         print(f"create rate ratio ours/apscheduler: {o['create_per_s'] / a['create_per_s']:.1f}x")
-        print(f"lateness p99: ours {o['lateness']['p99_ms']} ms, apscheduler {a['lateness']['p99_ms']} ms")
+        late_o, late_a = o["lateness"]["p99_ms"], a["lateness"]["p99_ms"]
+        print(f"lateness p99: ours {late_o} ms, apscheduler {late_a} ms")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""A local runtime that speaks daprd's HTTP API: jobs, scheduler, state, invocation, pub/sub, actors."""
+"""A local runtime that speaks daprd's HTTP API: jobs, state, invocation, pub/sub, actors."""
