@@ -137,12 +137,19 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
 async def with_sdk(port: int, fn: Callable[[], Awaitable[T]]) -> T:
     """Run SDK client code against the sidecar on ``port``, on a thread with its own loop
     (the SDK's start-up health wait blocks, and the sidecar serves on this test's loop)."""
+    before = os.environ.get("DAPR_HTTP_PORT")
     os.environ["DAPR_HTTP_PORT"] = str(port)
 
     async def run() -> T:
         return await fn()
 
-    return await asyncio.to_thread(asyncio.run, run())
+    try:
+        return await asyncio.to_thread(asyncio.run, run())
+    finally:
+        if before is None:
+            os.environ.pop("DAPR_HTTP_PORT", None)
+        else:
+            os.environ["DAPR_HTTP_PORT"] = before
 
 
 def proxy(actor_type: str, actor_id: str) -> Any:
