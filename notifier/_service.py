@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from ._delivery import Deliverer
+from ._errors import StateStoreError
 from ._store import StateStore
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,9 @@ class NotificationService:
                 return
             if current is not None and await self._store.save(INDEX_KEY, [*ids, nid], current.etag):
                 return
-        logger.warning("could not add %s to the notification index (contention)", nid)
+        # Stored but not listed would be lost from the history for good (a repeat is only
+        # acknowledged): answer 503 so the caller retries, and this intake runs again.
+        raise StateStoreError(f"could not add {nid} to the notification index (contention)")
 
     def _stamp(self) -> str:
         return self._now().astimezone(UTC).isoformat().replace("+00:00", "Z")

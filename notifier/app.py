@@ -82,7 +82,11 @@ def _routes(app: FastAPI) -> None:
         "/notifications",
         response_model=IntakeResult,
         status_code=201,
-        responses=errors,
+        responses={
+            **errors,
+            200: {"model": IntakeResult, "description": "Repeat of a delivered id."},
+            400: {"description": "The body is not JSON (FastAPI's own answer)."},
+        },
         summary="Store and deliver a notification (once per id)",
     )
     async def accept(body: NotificationIn, service: Service, response: Response) -> IntakeResult:

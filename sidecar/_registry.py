@@ -15,6 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._sqlite import set_journal_mode
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sidecars (
     instance TEXT PRIMARY KEY,
@@ -65,7 +67,7 @@ class Registry:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
+        set_journal_mode(conn, "WAL")
         conn.executescript(_SCHEMA)
         return conn
 

@@ -12,7 +12,8 @@ from ..deps import Jobs
 from ..schemas import ERRORS, LabAck, LabScheduled
 
 router = APIRouter(tags=["lab"], responses=ERRORS)
-JobName = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^/\\#?\s]+$")]
+NAME_PATTERN = r"^[^/\\#?\s\x00-\x1f\x7f]+$"  # Dapr's name rule; control characters break URLs
+JobName = Annotated[str, Path(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 
 
 @router.post("/executeScheduledTask", response_model=LabAck, summary="Run the lab task")
@@ -29,7 +30,7 @@ async def execute(request: Request) -> LabAck:
 )
 async def schedule_task(
     jobs: Jobs,
-    job_name: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^/\\#?\s]+$")],
+    job_name: Annotated[str, Query(min_length=1, max_length=200, pattern=NAME_PATTERN)],
     schedule: Annotated[str | None, Query(description="Cron (6 fields) or @every 10s")] = None,
     repeats: Annotated[int | None, Query(ge=1)] = None,
     due_time: Annotated[str | None, Query(description="RFC 3339, Go or ISO duration")] = None,
@@ -37,6 +38,8 @@ async def schedule_task(
 ) -> LabScheduled:
     body: dict[str, Any] = {"schedule": schedule, "repeats": repeats, "dueTime": due_time}
     body = {k: v for k, v in body.items() if v is not None}
+    if isinstance(data, bytes):  # a non-JSON content type: FastAPI hands over the raw body
+        data = decode(data)
     body["data"] = data if data is not None else default_lab_data(job_name)
     body["overwrite"] = True
     await jobs.put(job_name, body)

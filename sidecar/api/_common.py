@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -52,14 +53,37 @@ async def read_body(request: Request) -> bytes:
         raise body_read(str(exc)) from exc
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"invalid character {name[:1]!r} looking for beginning of value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} out of range")
+    return value
+
+
+def _finite_int(text: str) -> int:
+    _finite_float(text)  # Go decodes JSON numbers as float64: 1e400 or 10**400 is an error
+    return int(text)
+
+
+# Go's decoders refuse NaN/Infinity tokens and numbers beyond float64, as daprd does (400).
+_DECODER = json.JSONDecoder(
+    parse_constant=_no_constant, parse_float=_finite_float, parse_int=_finite_int
+)
+
+
 def parse_json(body: bytes, *, empty_as: Any = None) -> Any:
-    """Decode a JSON body; an empty body gives ``empty_as``; anything undecodable is daprd's 400."""
+    """Decode a JSON body; an empty body gives ``empty_as``; anything undecodable is daprd's 400
+    (also nesting deeper than Python's recursion limit; Go's decoders stop at 10000 levels)."""
     if not body.strip():
         return empty_as
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise malformed(str(exc)) from exc
+        return _DECODER.decode(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise malformed(str(exc)[:200]) from exc
 
 
 def metadata_from_query(request: Request) -> dict[str, str]:

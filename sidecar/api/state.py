@@ -155,7 +155,21 @@ def _reject_constant(name: str) -> NoReturn:
     raise _GoError(f"invalid character {_go_char(name.lstrip('-')[0])} {context}")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _float64(text: str) -> float:
+    """Go decodes JSON numbers as float64; beyond its range (1e400, 10**400) is an error."""
+    if not math.isfinite(float(text)):
+        raise _GoError(f"json: cannot unmarshal number {text[:40]} into Go value of type float64")
+    return float(text)
+
+
+def _float64_int(text: str) -> int:
+    _float64(text)
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_float64, parse_int=_float64_int
+)
 
 
 def _go_loads(body: bytes) -> Any:
@@ -168,6 +182,8 @@ def _go_loads(body: bytes) -> Any:
         return _DECODER.raw_decode(text, start)[0]
     except json.JSONDecodeError as exc:
         raise _GoError(_go_syntax(exc)) from None
+    except RecursionError:  # Go's decoder stops at 10000 levels; Python's recursion earlier
+        raise _GoError("exceeded max depth") from None
 
 
 def _go_number(value: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from .._errors import DaprError, malformed
@@ -81,6 +82,7 @@ def _uint32(value: Any) -> int | None:
         except ValueError:
             number = None
     ok = isinstance(number, int | float) and not isinstance(number, bool)
+    ok = ok and math.isfinite(number)  # "1e400" and "NaN" are strings json.loads reads
     if not ok or number != int(number) or not 0 <= number <= _UINT32_MAX:
         raise malformed(f"proto: invalid value for uint32 field repeats: {json.dumps(value)}")
     return int(number)

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiosqlite
 
+from .._sqlite import set_journal_mode_async
 from ._model import JobRecord, JobSpec
 from ._store import JobExistsError, JobStore
 
@@ -63,7 +64,7 @@ class SqliteJobStore(JobStore):
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
+        await set_journal_mode_async(self._db.execute, "WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA busy_timeout=10000")
         await self._db.executescript(_SCHEMA)

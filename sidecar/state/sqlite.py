@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .._clock import Clock, utc
+from .._sqlite import set_journal_mode
 from ._base import (
     Delete,
     EtagInvalidError,
@@ -123,7 +124,7 @@ class SqliteStateStore(StateStore):
         )  # fmt: skip
         self._conn = conn
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-        conn.execute(f"PRAGMA journal_mode = {self._journal_mode()}")
+        set_journal_mode(conn, self._journal_mode())
         for pragma in self._pragmas:
             name, _, value = pragma.partition("(")
             conn.execute(f"PRAGMA {name} = {value.rstrip(')')}" if value else f"PRAGMA {name}")

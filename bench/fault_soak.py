@@ -1,0 +1,100 @@
+"""Fault soak: kill -9 the runtime, the agent app and the notifier while reminders come due.
+
+Starts the real system as separate processes (pm-agent and notifier sidecars, ``python -m agent``,
+``python -m notifier``) with one runtime home and one state file, assigns ``--tasks`` tasks whose
+reminders (and overdue notices) fall due over ``--window`` seconds, kills processes with SIGKILL at
+seeded-random moments and restarts them, then checks that every expected notification is stored
+exactly once, delivered, and not created before its time. Exits 1 on any loss, duplicate or
+early notification.
+
+    ./dev bench fault_soak --tasks 1000 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.faults._system import (  # noqa: E402
+    AGENT,
+    AGENT_SIDECAR,
+    DEFAULT_VICTIMS,
+    NOTIFIER,
+    NOTIFIER_SIDECAR,
+    run_fault_scenario,
+)
+
+VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER, NOTIFIER_SIDECAR)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks (2 notifications each)")
+    parser.add_argument("--agents", type=int, default=0, help="agent ids (default tasks/25)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--window", type=float, default=0, help="seconds (default tasks/25)")
+    parser.add_argument("--kills", type=int, default=0, help="default: one per 4 s of window")
+    parser.add_argument("--lead", type=float, default=0, help="seconds before the first is due")
+    parser.add_argument("--settle", type=float, default=120, help="max wait after the last due")
+    parser.add_argument(
+        "--victims",
+        default=",".join(DEFAULT_VICTIMS),
+        help=f"comma-separated, from {','.join(VICTIMS)}",
+    )
+    parser.add_argument("--keep", type=Path, help="keep the home, state file and logs here")
+    return parser.parse_args(argv)
+
+
+async def soak(args: argparse.Namespace, root: Path) -> int:
+    window = args.window or max(20.0, args.tasks / 25)
+    victims = tuple(v for v in args.victims.split(",") if v)
+    unknown = set(victims) - set(VICTIMS)
+    if unknown:
+        raise SystemExit(f"unknown victims: {sorted(unknown)}")
+    verdict = await run_fault_scenario(
+        root,
+        tasks=args.tasks,
+        agents=args.agents or max(4, args.tasks // 25),
+        seed=args.seed,
+        window=window,
+        kills=args.kills or max(len(victims), int(window / 4)),
+        lead=args.lead or 5 + args.tasks * 0.02,
+        settle=args.settle,
+        victims=victims,
+    )
+    print(f"fault soak: tasks={args.tasks} seed={args.seed} window={window:.0f}s root={root}")
+    for name, value in verdict.counts().items():
+        print(f"  {name:24} {value}")
+    print(f"  {'seconds':24} {verdict.seconds:.1f}")
+    print(f"  kills: {', '.join(verdict.kills)}")
+    for label, ids in (
+        ("missing", verdict.missing),
+        ("early", verdict.early),
+        ("undelivered", verdict.undelivered),
+        ("unexpected", verdict.unexpected),
+        ("not in notifier list", verdict.not_listed),
+    ):
+        if ids:
+            print(f"  {label}: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
+    print("PASS" if verdict.ok else "FAIL")
+    return 0 if verdict.ok else 1
+
+
+def main() -> int:
+    args = parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        return asyncio.run(soak(args, args.keep.resolve()))
+    with tempfile.TemporaryDirectory(prefix="fault-soak-") as tmp:
+        return asyncio.run(soak(args, Path(tmp)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

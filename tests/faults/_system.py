@@ -1,0 +1,489 @@
+"""The whole reminder system as real processes, plus a seeded kill -9 schedule and its verdict.
+
+Four processes share one runtime home and one ``state.sqlite`` file: the pm-agent sidecar, the
+notifier sidecar (``python -m sidecar run``), the agent app (``python -m agent``) and the notifier
+app (``python -m notifier``). Each can be killed with SIGKILL and started again on the same ports
+and home. Used by ``tests/faults`` (short) and ``bench/fault_soak.py`` (long); no pytest here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT, NOTIFIER = "pm-agent", "notifier"
+AGENT_SIDECAR, NOTIFIER_SIDECAR = "pm-agent-sidecar", "notifier-sidecar"
+DEFAULT_VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER)
+COMPONENT = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.sqlite
+  version: v1
+  metadata:
+  - name: connectionString
+    value: "{db}"
+  - name: busyTimeout
+    value: "5s"
+  - name: actorStateStore
+    value: "true"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+async def poll(check: Callable[[], Awaitable[Any]], timeout: float, interval: float = 0.1) -> Any:
+    """Re-run ``check`` until it returns something truthy; TimeoutError after ``timeout`` s."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = await check()
+            if result:
+                return result
+            await asyncio.sleep(interval)
+
+
+@dataclass
+class Proc:
+    """One restartable process, killed as a process group; output appended to ``log_path``."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    health_url: str
+    healthy_status: int
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+    _log: IO[bytes] | None = None
+
+    def start(self) -> None:
+        self._log = self.log_path.open("ab")
+        self._log.write(f"--- start #{self.starts + 1} at {time.time():.3f}\n".encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(
+            self.args,
+            env=self.env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.starts += 1
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill9(self) -> None:
+        if self.proc is not None:
+            _signal_group(self.proc, signal.SIGKILL)
+            self.proc.wait()
+        self._close_log()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            _signal_group(self.proc, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.proc, signal.SIGKILL)
+                self.proc.wait()
+        self._close_log()
+
+    async def wait_healthy(self, client: httpx.AsyncClient, timeout: float = 30) -> None:
+        async def ok() -> bool:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited; see {self.log_path}")
+            try:
+                response = await client.get(self.health_url, timeout=2)
+            except httpx.HTTPError:
+                return False
+            return response.status_code == self.healthy_status
+
+        await poll(ok, timeout)
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One assigned task as the agent answered it."""
+
+    agent_id: str
+    task_id: str
+    due_at: datetime
+    remind_at: datetime
+
+    def expected(self) -> dict[str, datetime]:
+        """Notification id -> the earliest moment it may exist."""
+        base = f"{self.agent_id}:{self.task_id}"
+        return {f"{base}:reminder:1": self.remind_at, f"{base}:overdue:1": self.due_at}
+
+
+@dataclass(frozen=True)
+class Kill:
+    at: float  # seconds after the start of the firing window
+    victim: str
+    pause: float  # seconds the victim stays down
+
+
+def kill_plan(
+    rng: random.Random,
+    window: float,
+    kills: int,
+    victims: tuple[str, ...] = DEFAULT_VICTIMS,
+    max_pause: float = 1.5,
+) -> list[Kill]:
+    """``kills`` kills at random moments of ``[0, window]``; every victim at least once."""
+    names = list(victims) + [rng.choice(victims) for _ in range(max(0, kills - len(victims)))]
+    rng.shuffle(names)
+    times = sorted(rng.uniform(0.0, window) for _ in names)
+    return [Kill(t, v, rng.uniform(0.2, max_pause)) for t, v in zip(times, names, strict=True)]
+
+
+@dataclass
+class Verdict:
+    """What was stored, against what was expected."""
+
+    tasks: int
+    expected: int
+    stored: int = 0
+    delivered_once: int = 0
+    duplicates: int = 0
+    missing: list[str] = field(default_factory=list)
+    early: list[str] = field(default_factory=list)
+    undelivered: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    not_listed: list[str] = field(default_factory=list)
+    kills: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        bad = (self.missing, self.early, self.undelivered, self.unexpected, self.not_listed)
+        return self.duplicates == 0 and not any(bad)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "tasks": self.tasks,
+            "expected_notifications": self.expected,
+            "stored": self.stored,
+            "delivered_once": self.delivered_once,
+            "duplicates_stored": self.duplicates,
+            "missing": len(self.missing),
+            "early": len(self.early),
+            "undelivered": len(self.undelivered),
+            "unexpected_ids": len(self.unexpected),
+            "not_in_notifier_list": len(self.not_listed),
+            "kills": len(self.kills),
+        }
+
+    def summary(self) -> str:
+        counts = " ".join(f"{k}={v}" for k, v in self.counts().items())
+        return f"{counts} seconds={self.seconds:.1f} kills=[{', '.join(self.kills)}]"
+
+
+class System:
+    """The four processes of the reminder system on fixed ports, one home, one state file."""
+
+    def __init__(self, root: Path, *, retry_interval: str = "1s", max_retries: int = 100_000):
+        self.root = root
+        self.home = root / "home"
+        self.resources = root / "resources"
+        self.db = root / "state.db"
+        self.logs = root / "logs"
+        for folder in (self.home, self.resources, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        (self.resources / "statestore.yaml").write_text(COMPONENT.format(db=self.db))
+        ports = {name: free_port() for name in ("agent", "agent_http", "notifier", "notifier_http")}
+        self.agent_url = f"http://127.0.0.1:{ports['agent']}"
+        self.notifier_url = f"http://127.0.0.1:{ports['notifier']}"
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_"))}
+        base_env["PYTHONUNBUFFERED"] = "1"
+        self.procs = {
+            AGENT_SIDECAR: self._sidecar(AGENT, ports["agent"], ports["agent_http"], base_env),
+            NOTIFIER_SIDECAR: self._sidecar(
+                NOTIFIER, ports["notifier"], ports["notifier_http"], base_env
+            ),
+            AGENT: self._app(
+                AGENT,
+                "agent",
+                ports["agent"],
+                ports["agent_http"],
+                {
+                    **base_env,
+                    "PM_NOTIFIER_APP_ID": NOTIFIER,
+                    "PM_JOB_RETRY_INTERVAL": retry_interval,
+                    "PM_JOB_MAX_RETRIES": str(max_retries),
+                    "PM_HTTP_TIMEOUT": "10",
+                },
+            ),
+            NOTIFIER: self._app(
+                NOTIFIER, "notifier", ports["notifier"], ports["notifier_http"], base_env
+            ),
+        }
+
+    def _sidecar(self, app_id: str, app_port: int, http_port: int, env: dict[str, str]) -> Proc:
+        args = [
+            *(sys.executable, "-m", "sidecar", "run", "--app-id", app_id),
+            *("--app-port", str(app_port), "--dapr-http-port", str(http_port)),
+            *("--home", str(self.home), "--resources-path", str(self.resources)),
+            *("--log-level", "warning"),
+        ]
+        health = f"http://127.0.0.1:{http_port}/v1.0/healthz"
+        return Proc(
+            f"{app_id}-sidecar", args, env, health, 204, self.logs / f"{app_id}-sidecar.log"
+        )
+
+    def _app(self, name: str, module: str, port: int, http_port: int, env: dict[str, str]) -> Proc:
+        env = {**env, "APP_PORT": str(port), "DAPR_HTTP_PORT": str(http_port)}
+        args = [sys.executable, "-m", module]
+        health = f"http://127.0.0.1:{port}/healthz"
+        return Proc(name, args, env, health, 200, self.logs / f"{name}.log")
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self, client: httpx.AsyncClient, timeout: float = 60) -> None:
+        for proc in self.procs.values():
+            proc.start()
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(*(p.wait_healthy(client, timeout) for p in self.procs.values()))
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+
+    async def kill_and_restart(self, client: httpx.AsyncClient, kill: Kill) -> None:
+        proc = self.procs[kill.victim]
+        proc.kill9()
+        log.info("killed %s (down for %.2fs)", kill.victim, kill.pause)
+        await asyncio.sleep(kill.pause)  # the outage itself, not a wait for a condition
+        proc.start()
+        await proc.wait_healthy(client)
+        for other in self.procs.values():  # a sidecar whose app went away must be ready again
+            await other.wait_healthy(client)
+
+    async def run_kills(
+        self, client: httpx.AsyncClient, plan: list[Kill], window_start: float
+    ) -> list[str]:
+        """Carry out ``plan`` in order, each at (or, if the previous restart ran late, after) its
+        moment; returns ``victim@seconds`` for each kill done."""
+        done: list[str] = []
+        for kill in plan:
+            delay = window_start + kill.at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            done.append(f"{kill.victim}@{time.monotonic() - window_start:.1f}s")
+            await self.kill_and_restart(client, kill)
+        return done
+
+    # the task API ------------------------------------------------------------------------------
+
+    async def assign(
+        self,
+        client: httpx.AsyncClient,
+        agent_id: str,
+        task_id: str,
+        due_at: datetime,
+        remind_before: str,
+    ) -> Planned:
+        body = {
+            "id": task_id,
+            "title": f"task {task_id}",
+            "assignee": f"owner-of-{agent_id}",
+            "due_at": due_at.isoformat(timespec="milliseconds"),
+            "remind_before": remind_before,
+        }
+        url = f"{self.agent_url}/agents/{agent_id}/tasks"
+        response = await client.post(url, json=body, timeout=30)
+        if response.status_code not in (200, 201):
+            raise RuntimeError(
+                f"assign {agent_id}/{task_id}: {response.status_code} {response.text}"
+            )
+        task = response.json()
+        return Planned(
+            agent_id, task_id, _parse_time(task["due_at"]), _parse_time(task["remind_at"])
+        )
+
+    async def assign_spread(
+        self,
+        client: httpx.AsyncClient,
+        rng: random.Random,
+        *,
+        tasks: int,
+        agents: int,
+        first_reminder: datetime,
+        window: float,
+        concurrency: int = 8,
+    ) -> list[Planned]:
+        """``tasks`` tasks over ``agents`` agents, reminders spread over ``window`` seconds from
+        ``first_reminder``; the lead time is 3-6 s, given in Go or ISO 8601 form."""
+        specs = []
+        for i in range(tasks):
+            before = rng.randint(3, 6)
+            remind_at = first_reminder + timedelta(seconds=rng.uniform(0, window))
+            text = rng.choice([f"{before}s", f"PT{before}S"])
+            specs.append(
+                (f"agent-{i % agents}", f"t{i:05d}", remind_at + timedelta(seconds=before), text)
+            )
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(spec: tuple[str, str, datetime, str]) -> Planned:
+            async with gate:
+                return await self.assign(client, *spec)
+
+        return list(await asyncio.gather(*(one(s) for s in specs)))
+
+    # what was stored ---------------------------------------------------------------------------
+
+    def stored_notifications(self) -> list[dict[str, Any]]:
+        """Every notification record in the state file (the notifier's keys), read directly."""
+        if not self.db.exists():
+            return []
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            rows = conn.execute(
+                "SELECT key, value FROM state WHERE key LIKE ?", (f"{NOTIFIER}||notification-%",)
+            ).fetchall()
+        except sqlite3.OperationalError:  # table not created yet
+            return []
+        finally:
+            conn.close()
+        return [json.loads(value) for _, value in rows]
+
+    async def listed_ids(self, client: httpx.AsyncClient) -> list[str]:
+        response = await client.get(f"{self.notifier_url}/notifications", timeout=30)
+        response.raise_for_status()
+        return [n["id"] for n in response.json()["notifications"]]
+
+    async def wait_for_all(self, planned: list[Planned], timeout: float) -> bool:
+        """Until every expected notification is stored and delivered (False on timeout)."""
+        wanted = {nid for p in planned for nid in p.expected()}
+
+        async def complete() -> bool:
+            records = await asyncio.to_thread(self.stored_notifications)
+            done = {r["notification"]["id"] for r in records if r.get("delivered")}
+            return wanted <= done
+
+        try:
+            await poll(complete, timeout, interval=0.5)
+        except TimeoutError:
+            return False
+        return True
+
+    async def verdict(self, client: httpx.AsyncClient, planned: list[Planned]) -> Verdict:
+        expected: dict[str, datetime] = {}
+        for p in planned:
+            expected.update(p.expected())
+        records = await asyncio.to_thread(self.stored_notifications)
+        verdict = Verdict(tasks=len(planned), expected=len(expected), stored=len(records))
+        by_slot = Counter(_slot(r["notification"]) for r in records)
+        verdict.duplicates = sum(n - 1 for n in by_slot.values() if n > 1)
+        found = {r["notification"]["id"]: r for r in records}
+        verdict.unexpected = sorted(set(found) - set(expected))
+        verdict.missing = sorted(set(expected) - set(found))
+        for nid, record in found.items():
+            earliest = expected.get(nid)
+            if earliest is not None and _early(record, earliest):
+                verdict.early.append(nid)
+            if not record.get("delivered"):
+                verdict.undelivered.append(nid)
+        listed = Counter(await self.listed_ids(client))
+        verdict.duplicates += sum(n - 1 for n in listed.values() if n > 1)
+        verdict.not_listed = sorted(set(found) - set(listed))
+        verdict.delivered_once = sum(
+            1
+            for nid in expected
+            if nid in found
+            and found[nid].get("delivered")
+            and by_slot[_slot(found[nid]["notification"])] == 1
+        )
+        return verdict
+
+
+def _slot(notification: dict[str, Any]) -> tuple[str, str, str]:
+    """One reminder = one (agent, task, kind); a second stored version of it is a duplicate."""
+    return notification["agent_id"], notification["task_id"], notification["kind"]
+
+
+def _early(record: dict[str, Any], earliest: datetime) -> bool:
+    received = _parse_time(record["received_at"])
+    created = _parse_time(record["notification"]["created_at"])
+    return min(received, created) < earliest
+
+
+async def run_fault_scenario(
+    root: Path,
+    *,
+    tasks: int,
+    agents: int,
+    seed: int,
+    window: float,
+    kills: int,
+    lead: float,
+    settle: float,
+    victims: tuple[str, ...] = DEFAULT_VICTIMS,
+) -> Verdict:
+    """Start the system, assign ``tasks`` reminders due over ``window`` seconds starting ``lead``
+    seconds from now, kill -9 per a seeded plan while they fire, wait ``settle`` seconds at most
+    after the last one is due, and judge what was stored."""
+    rng = random.Random(seed)
+    system = System(root)
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=30) as client:
+        try:
+            await system.start(client)
+            first = datetime.now(UTC) + timedelta(seconds=lead)
+            planned = await system.assign_spread(
+                client, rng, tasks=tasks, agents=agents, first_reminder=first, window=window
+            )
+            plan = kill_plan(rng, window + 3, kills, victims)
+            window_start = time.monotonic() + (first - datetime.now(UTC)).total_seconds()
+            done = await system.run_kills(client, plan, window_start)
+            last_due = max(p.due_at for p in planned)
+            remaining = (last_due - datetime.now(UTC)).total_seconds()
+            await system.wait_for_all(planned, max(0.0, remaining) + settle)
+            verdict = await system.verdict(client, planned)
+            verdict.kills = done
+        finally:
+            system.stop()
+    verdict.seconds = time.monotonic() - started
+    return verdict
