@@ -98,7 +98,8 @@ class ActorTable:
             now = self.clock.now()
             idle = [a for a in self._actors.values() if not a.lock.busy]
             for actor in [a for a in idle if a.deadline <= now]:
-                await self.deactivate(actor)
+                if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
+                    await self.deactivate(actor)
             deadlines = [a.deadline for a in idle if a.deadline > now]
             await self._sleep(min(deadlines, default=None))
 
