@@ -1,8 +1,11 @@
-"""Helpers for integration tests: free ports, a recording app, sidecar processes, bounded waits."""
+"""Helpers for integration tests: free ports, a recording app, sidecar and app processes,
+bounded waits, and :class:`System` (the product on the local runtime, one process per part)."""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import json
 import os
 import signal
@@ -10,7 +13,8 @@ import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,6 +57,24 @@ RECORDING_APP = textwrap.dedent(
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
     '''
 )
+
+
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Last resort (an interrupted run): no process group started here outlives pytest."""
+    for proc in _STARTED:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _track(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    _STARTED[:] = [p for p in _STARTED if p.poll() is None]
+    _STARTED.append(proc)
+    return proc
 
 
 def free_port() -> int:
@@ -111,12 +133,20 @@ class RecordingApp:
 class SidecarProcess:
     """``python -m sidecar run`` as a real process (sidecar only; the app runs separately)."""
 
-    def __init__(self, home: Path, app_id: str, app_port: int | None, *extra: str) -> None:
+    def __init__(
+        self,
+        home: Path,
+        app_id: str,
+        app_port: int | None,
+        *extra: str,
+        log_path: Path | None = None,
+    ) -> None:
         self.home = home
         self.app_id = app_id
         self.app_port = app_port
         self.http_port = free_port()
         self.extra = extra
+        self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.http_port}"
 
@@ -137,7 +167,15 @@ class SidecarProcess:
         if self.app_port:
             args += ["--app-port", str(self.app_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("DAPR_")}
-        self.proc = subprocess.Popen(args, env=env, start_new_session=True)
+        if self.log_path is None:
+            self.proc = _track(subprocess.Popen(args, env=env, start_new_session=True))
+            return self
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = _track(
+                subprocess.Popen(
+                    args, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
         return self
 
     async def wait_healthy(self, client: httpx.AsyncClient, path: str = "/v1.0/healthz") -> None:
@@ -163,3 +201,283 @@ class SidecarProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+STATESTORE_YAML = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.sqlite
+  version: v1
+  metadata:
+    - name: connectionString
+      value: "{path}"
+    - name: busyTimeout
+      value: "5s"
+    - name: actorStateStore
+      value: "true"
+"""
+
+
+def write_statestore(resources: Path, db_path: Path) -> Path:
+    """A ``state.sqlite`` component named ``statestore`` (actor state store) at ``db_path``."""
+    resources.mkdir(parents=True, exist_ok=True)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    component = resources / "statestore.yaml"
+    component.write_text(STATESTORE_YAML.format(path=db_path.resolve()))
+    return component
+
+
+class AppProcess:
+    """``python -m <module>`` (the agent or the notifier) as a real process of its own.
+
+    It runs from the repo root in its own session, with stdout and stderr appended to ``log``
+    (kept across restarts) so a test can read what the app logged.
+    """
+
+    def __init__(self, module: str, port: int, env: dict[str, str], log: Path) -> None:
+        self.module = module
+        self.port = port
+        self.env = env
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> AppProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "PM_", "APP_"))}
+        env |= {"APP_PORT": str(self.port), "PYTHONUNBUFFERED": "1", **self.env}
+        with self.log.open("ab") as log:
+            self.proc = _track(
+                subprocess.Popen(
+                    [sys.executable, "-m", self.module],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        return self
+
+    async def wait_healthy(self, client: httpx.AsyncClient, path: str = "/healthz") -> None:
+        async def ok() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, (
+                f"{self.module} exited:\n{self.output()[-3000:]}"
+            )
+            try:
+                return (await client.get(self.url + path)).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(ok, timeout=30)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        with contextlib.suppress(ProcessLookupError):  # anything left in its group
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+AGENT_ID = "pm-agent"
+NOTIFIER_ID = "notifier"
+ACTOR_TYPE = "ProjectManagementAgent"
+JOBS_API = "v1.0-alpha1"
+BARRIER_AGENT = "barrier"
+
+
+class System:
+    """The product on the local runtime: the agent and the notifier, each a process of its own,
+    and their two sidecars (``python -m sidecar run``), each a process of its own too.
+
+    Everything lives under ``root``: the runtime home, the resources folder with the SQLite
+    ``statestore`` component, the state database, and one log file per process. Only the
+    pm-agent sidecar fires jobs, so only its dev clock matters (:meth:`advance`).
+    """
+
+    def __init__(self, root: Path, agent_env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.home = root / "home"
+        self.resources = root / "resources"
+        self.logs = root / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        write_statestore(self.resources, root / "state" / "state.db")
+        agent_port, notifier_port = free_port(), free_port()
+        common = ("--resources-path", str(self.resources), "--dev-clock")
+        self.agent_sidecar = SidecarProcess(
+            self.home, AGENT_ID, agent_port, *common, log_path=self.logs / "pm-agent-sidecar.log"
+        )
+        self.notifier_sidecar = SidecarProcess(
+            self.home,
+            NOTIFIER_ID,
+            notifier_port,
+            *common,
+            log_path=self.logs / "notifier-sidecar.log",
+        )
+        self.agent = AppProcess(
+            "agent",
+            agent_port,
+            {
+                "DAPR_HTTP_PORT": str(self.agent_sidecar.http_port),
+                "DAPR_JOBS_API_VERSION": JOBS_API,
+                "PM_NOTIFIER_APP_ID": NOTIFIER_ID,
+                "PM_JOB_RETRY_INTERVAL": "1s",
+                "PM_JOB_MAX_RETRIES": "120",
+                "PM_HTTP_TIMEOUT": "10",
+                **(agent_env or {}),
+            },
+            self.logs / "agent.log",
+        )
+        self.notifier = AppProcess(
+            "notifier",
+            notifier_port,
+            {"DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port)},
+            self.logs / "notifier.log",
+        )
+        self.client = httpx.AsyncClient(timeout=15)
+        self._barriers = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> System:
+        self.agent_sidecar.start()
+        self.notifier_sidecar.start()
+        self.agent.start()
+        self.notifier.start()
+        await self.wait_ready()
+        return self
+
+    async def wait_ready(self) -> None:
+        """Both apps answer, both sidecars report ready (their apps are reachable)."""
+        await self.agent.wait_healthy(self.client)
+        await self.notifier.wait_healthy(self.client)
+        await self.agent_sidecar.wait_healthy(self.client)
+        await self.notifier_sidecar.wait_healthy(self.client)
+
+    def stop(self) -> None:
+        """Stop every process (apps first); safe to call more than once, and after kills."""
+        for proc in (self.agent, self.notifier, self.agent_sidecar, self.notifier_sidecar):
+            with contextlib.suppress(Exception):
+                proc.stop()
+
+    async def aclose(self) -> None:
+        self.stop()
+        await self.client.aclose()
+
+    def diagnostics(self) -> str:
+        """The tail of every log, for assertion messages."""
+        parts = []
+        for log in sorted(self.logs.glob("*.log")):
+            text = log.read_text(errors="replace")
+            problems = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
+            parts.append(f"--- {log.name}: warnings and errors ---")
+            parts.extend(problems[-30:])
+            parts.append(f"--- {log.name}: tail ---\n{text[-1500:]}")
+        return "\n".join(parts)
+
+    # -- the pm-agent sidecar's dev clock -------------------------------------------------------
+
+    async def now(self) -> datetime:
+        """Virtual now of the pm-agent sidecar (wall clock plus every advance since it started)."""
+        r = await self.client.get(f"{self.agent_sidecar.url}/_sidecar/v1/clock")
+        assert r.status_code == 200, r.text
+        return datetime.fromisoformat(r.json()["now"])
+
+    async def advance(self, *, seconds: float | None = None, duration: str | None = None) -> None:
+        body: dict[str, Any] = {"seconds": seconds} if duration is None else {"duration": duration}
+        r = await self.client.post(f"{self.agent_sidecar.url}/_sidecar/v1/clock/advance", json=body)
+        assert r.status_code == 200, r.text
+
+    async def advance_to(self, instant: datetime) -> None:
+        """Move virtual time to ``instant`` (no-op when it has passed already)."""
+        gap = (instant - await self.now()).total_seconds()
+        if gap > 0:
+            await self.advance(seconds=gap)
+
+    async def until(
+        self, check: Callable[[], Awaitable[T | None]], what: str, timeout: float = 20.0
+    ) -> T:
+        """:func:`eventually`, failing with ``what`` and the tails of every process log."""
+        try:
+            return await eventually(check, timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what}\n{self.diagnostics()}") from None
+
+    # -- a barrier ------------------------------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Wait until a fire that is due *now* has gone all the way to the notifier.
+
+        Assigns a sentinel task (agent ``BARRIER_AGENT``) whose lead time exceeds its due date,
+        so its reminder job is due at once, and waits for that notification to be stored. Jobs
+        that became due before (e.g. by an earlier :meth:`advance`) were claimed by the
+        scheduler before the sentinel's job existed, so once it is through, a test can assert
+        that something did *not* fire without sleeping.
+        """
+        self._barriers += 1
+        task_id = f"b{self._barriers}"
+        due = await self.now() + timedelta(days=300)
+        body = {"id": task_id, "title": "barrier", "assignee": "nobody", "due_at": due.isoformat()}
+        body["remind_before"] = "8784h"  # 366 days, more than the due distance: remind at once
+        r = await self.client.post(f"{self.agent.url}/agents/{BARRIER_AGENT}/tasks", json=body)
+        assert r.status_code == 201, r.text
+
+        async def through() -> bool:
+            return bool(await self.stored_notifications(BARRIER_AGENT, task_id))
+
+        await self.until(through, f"barrier task {task_id}'s reminder")
+
+    # -- reading the product's state ------------------------------------------------------------
+
+    async def stored_notifications(self, agent_id: str, task_id: str) -> list[dict[str, Any]]:
+        """What the notifier stored (``GET /notifications?agent_id=&task_id=``)."""
+        params = {"agent_id": agent_id, "task_id": task_id}
+        r = await self.client.get(f"{self.notifier.url}/notifications", params=params)
+        assert r.status_code == 200, r.text
+        found: list[dict[str, Any]] = r.json()["notifications"]
+        return found
+
+    async def sent_notifications(self, agent_id: str, task_id: str) -> list[dict[str, Any]]:
+        """What the agent recorded as sent (``GET /agents/{id}/notifications?task_id=``)."""
+        url = f"{self.agent.url}/agents/{agent_id}/notifications"
+        r = await self.client.get(url, params={"task_id": task_id})
+        assert r.status_code == 200, r.text
+        found: list[dict[str, Any]] = r.json()["notifications"]
+        return found
+
+    async def job_status(self, name: str) -> int:
+        """Status of ``GET {pm-agent sidecar}/v1.0-alpha1/jobs/{name}`` (500 once it is gone)."""
+        r = await self.client.get(f"{self.agent_sidecar.url}/{JOBS_API}/jobs/{name}")
+        return r.status_code
+
+
+@contextlib.asynccontextmanager
+async def running_system(
+    root: Path, agent_env: dict[str, str] | None = None
+) -> AsyncIterator[System]:
+    """A started :class:`System`; every process is stopped on the way out, even on failure."""
+    system = System(root, agent_env)
+    try:
+        await system.start()
+        yield system
+    finally:
+        await system.aclose()
