@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 import uvicorn
+from httpx_aiohttp import HttpxAiohttpClient
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
@@ -98,7 +99,11 @@ class Sidecar:
         self.internal_key = ""
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0))
+        # httpx's API over aiohttp's connection pool: several times faster under concurrency
+        self.http: httpx.AsyncClient = HttpxAiohttpClient(
+            timeout=httpx.Timeout(None, connect=5.0),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+        )
         self.app_channel: AppChannel | None = None
         if config.app_port:
             self.app_channel = AppChannel(
