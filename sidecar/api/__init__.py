@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from .._errors import DaprError
 from . import dev, health, invoke, jobs, state
 from ._common import error_response
-from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware
+from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware, CancelOnDisconnect
 
 if TYPE_CHECKING:
     from .._sidecar import Sidecar
@@ -44,6 +44,7 @@ def build_app(sidecar: Sidecar, extra_routes: list[BaseRoute] | None = None) -> 
         middleware=[
             Middleware(ApiTokenMiddleware, token=sidecar.config.api_token),
             Middleware(BodyLimitMiddleware, limit=sidecar.config.max_body_size),
+            Middleware(CancelOnDisconnect),
         ],
         exception_handlers={DaprError: _dapr_error, Exception: _unexpected},
     )

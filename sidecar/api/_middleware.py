@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 
@@ -84,3 +85,45 @@ class BodyLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+class CancelOnDisconnect:
+    """Stop serving a caller that hung up, as daprd cancels a request's context.
+
+    Without this a call whose client timed out would still wait its turn (an actor's turn lock,
+    an app call) and then do the work for nobody; under retries that queue only grows.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        body_read = asyncio.Event()
+
+        async def tracked() -> Message:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_read.set()
+            return message
+
+        handler = asyncio.ensure_future(self.app(scope, tracked, send))
+        watcher = asyncio.ensure_future(_watch(body_read, receive, handler))
+        try:
+            await handler
+        except asyncio.CancelledError:
+            if not watcher.done() or not watcher.result():
+                raise  # we were cancelled from outside, not by a hang-up
+        finally:
+            watcher.cancel()
+
+
+async def _watch(body_read: asyncio.Event, receive: Receive, handler: asyncio.Future[None]) -> bool:
+    """Once the body is read, the next message can only be a disconnect: cancel the handler."""
+    await body_read.wait()
+    message = await receive()
+    if message["type"] == "http.disconnect" and not handler.done():
+        handler.cancel()
+        return True
+    return False

@@ -84,7 +84,7 @@ class Scheduler:
         store: JobStore,
         clock: Clock,
         *,
-        max_inflight: int = 512,
+        max_inflight: int = 128,
         batch: int = 256,
         lease: float = 30.0,
     ) -> None:
@@ -94,7 +94,7 @@ class Scheduler:
         self.batch = batch
         self.id = instance_id()
         self._dispatchers: dict[str, Dispatcher] = {}
-        self._slots = asyncio.Semaphore(max_inflight)
+        self.max_inflight = max_inflight
         self._inflight: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -145,7 +145,7 @@ class Scheduler:
         """Deliver every record due now (and retries that become due now); return how many."""
         total = 0
         while True:
-            claimed = await self._claim()
+            claimed = await self._claim(self._free())
             if not claimed:
                 await self._drain()
                 if not await self._claim_pending():
@@ -153,7 +153,7 @@ class Scheduler:
                 continue
             total += len(claimed)
             for record in claimed:
-                await self._start(record)
+                self._start(record)
 
     async def _claim_pending(self) -> bool:
         nxt = await self.store.next_due(self.owners)
@@ -175,13 +175,20 @@ class Scheduler:
 
     async def _cycle(self) -> None:
         self._wakeup.clear()
-        claimed = await self._claim()
+        limit = self._free()
+        if limit == 0:  # every slot busy: a finishing delivery wakes us (backpressure)
+            await self._sleep(None)
+            return
+        claimed = await self._claim(limit)
         for record in claimed:
-            await self._start(record)
-        if len(claimed) == self.batch:
+            self._start(record)
+        if len(claimed) == limit:
             return
         deadline = await self.store.next_due(self.owners)
         await self._sleep(deadline)
+
+    def _free(self) -> int:
+        return max(0, min(self.batch, self.max_inflight - len(self._inflight)))
 
     async def _sleep(self, deadline: float | None) -> None:
         waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
@@ -193,22 +200,21 @@ class Scheduler:
             for w in waits:
                 w.cancel()
 
-    async def _claim(self) -> list[JobRecord]:
-        if not self._dispatchers:
+    async def _claim(self, limit: int) -> list[JobRecord]:
+        if not self._dispatchers or limit == 0:
             return []
-        return await self.store.claim(
-            self.owners, self.clock.now(), self.batch, self.id, self.lease
-        )
+        return await self.store.claim(self.owners, self.clock.now(), limit, self.id, self.lease)
 
-    async def _start(self, record: JobRecord) -> None:
-        await self._slots.acquire()
+    def _start(self, record: JobRecord) -> None:
         task = asyncio.create_task(self._deliver(record))
         self._inflight.add(task)
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
+        was_full = len(self._inflight) >= self.max_inflight
         self._inflight.discard(task)
-        self._slots.release()
+        if was_full:
+            self.wake()
 
     async def _deliver(self, record: JobRecord) -> None:
         dispatcher = self._dispatchers.get(record.owner)

@@ -171,3 +171,37 @@ async def test_recover_releases_leases_of_dead_process(clock: ManualClock) -> No
     app = Recorder(clock)
     s.serve(OWNER, app)
     assert await s.run_due() == 1
+
+
+async def test_deliveries_are_bounded_and_the_rest_wait_unclaimed(clock: ManualClock) -> None:
+    store = MemoryJobStore()
+    s = Scheduler(store, clock, max_inflight=2)
+    running, peak, done = 0, 0, 0
+    release = asyncio.Event()
+    all_done = asyncio.Event()
+
+    async def slow(record: JobRecord) -> Outcome:
+        nonlocal running, peak, done
+        running += 1
+        peak = max(peak, running)
+        await release.wait()
+        running -= 1
+        done += 1
+        if done == 5:
+            all_done.set()
+        return Outcome.SUCCESS
+
+    s.serve(OWNER, slow)
+    for i in range(5):
+        await add(s, f"j{i}", JobSpec(due_time="0s"))
+    async with s:
+        await asyncio.sleep(0.05)
+        assert running == 2
+        assert await store.lease_holders() == {s.id}
+        claimed_now = len(await store.claim([OWNER], clock.now(), 10, "other", 30))
+        assert claimed_now == 3  # the three waiting jobs were never claimed by the busy scheduler
+        await store.release_leases(["other"])
+        release.set()
+        async with asyncio.timeout(2):
+            await all_done.wait()
+    assert peak == 2
