@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -19,6 +19,18 @@ class Clock(Protocol):
 
     async def sleep_until(self, deadline: float) -> None:
         """Return once ``now() >= deadline``, or earlier when the clock is moved (``wake``)."""
+
+
+async def sleep_until_or_woken(clock: Clock, deadline: float | None, wakeup: asyncio.Event) -> None:
+    """Return at ``deadline`` (None: never) by ``clock``, or as soon as ``wakeup`` is set."""
+    waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(wakeup.wait())]
+    if deadline is not None:
+        waits.append(asyncio.ensure_future(clock.sleep_until(deadline)))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
 
 
 def utc(ts: float) -> datetime:

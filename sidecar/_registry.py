@@ -48,7 +48,8 @@ class Entry:
         return f"http://{self.host}:{self.port}"
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this machine)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -116,7 +117,7 @@ class Registry:
         """Every live entry (dead processes are pruned), oldest first."""
         rows = await self._run("SELECT * FROM sidecars ORDER BY started, instance")
         entries = [_entry(row) for row in rows]
-        dead = [e for e in entries if not _alive(e.pid)]
+        dead = [e for e in entries if not pid_alive(e.pid)]
         for entry in dead:
             await self.unregister(entry.instance)
         return [e for e in entries if e not in dead]

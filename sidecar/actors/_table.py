@@ -14,9 +14,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
-from .._clock import Clock
+from .._clock import Clock, sleep_until_or_woken
 from ._config import TypeConfig
 from ._lock import LockClosedError, TurnLock
 
@@ -104,14 +103,7 @@ class ActorTable:
             await self._sleep(min(deadlines, default=None))
 
     async def _sleep(self, deadline: float | None) -> None:
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
-        if deadline is not None:
-            waits.append(asyncio.ensure_future(self.clock.sleep_until(deadline)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await sleep_until_or_woken(self.clock, deadline, self._wakeup)
 
     async def deactivate(self, actor: ActiveActor) -> None:
         """Close the actor's lock, tell the app, forget the actor (daprd's order, §3.4)."""

@@ -16,9 +16,9 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
 
-from .._clock import Clock
+from .._clock import Clock, sleep_until_or_woken
+from .._registry import pid_alive
 from ._model import JobRecord
 from ._store import JobStore
 from ._timeline import make_plan, next_tick
@@ -47,13 +47,7 @@ def holder_alive(holder: str, mine: str) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return holder == mine or holder in _LIVE_HERE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 _LIVE_HERE: set[str] = set()  # lease owners of schedulers running in this process
@@ -191,14 +185,7 @@ class Scheduler:
         return max(0, min(self.batch, self.max_inflight - len(self._inflight)))
 
     async def _sleep(self, deadline: float | None) -> None:
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wakeup.wait())]
-        if deadline is not None:
-            waits.append(asyncio.ensure_future(self.clock.sleep_until(deadline)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await sleep_until_or_woken(self.clock, deadline, self._wakeup)
 
     async def _claim(self, limit: int) -> list[JobRecord]:
         if not self._dispatchers or limit == 0:

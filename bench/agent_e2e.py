@@ -1,0 +1,106 @@
+"""The agent end to end on the local runtime (four real processes, as `./dev up` runs them):
+tasks assigned per second across many agents, assign latency (p50, p99), and the latency from a
+reminder's due time to its notification being stored by the notifier.
+
+Usage: ./dev bench agent_e2e [--assign 2000] [--agents 100] [--clients 16] [--fires 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from httpx_aiohttp import HttpxAiohttpClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.faults._system import System, _parse_time  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def assign_load(system: System, total: int, agents: int, clients: int) -> dict[str, float]:
+    due = datetime.now(UTC) + timedelta(days=1)
+    latencies: list[float] = []
+    counter = iter(range(total))
+
+    async def worker(client: HttpxAiohttpClient) -> None:
+        for i in counter:
+            t0 = time.perf_counter()
+            await system.assign(client, f"load-{i % agents}", f"t{i}", due, "1h")
+            latencies.append(time.perf_counter() - t0)
+
+    async with HttpxAiohttpClient(timeout=60) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    return {
+        "assigned": total,
+        "agents": agents,
+        "clients": clients,
+        "assign_per_s": round(total / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(pct(latencies, 0.99) * 1000, 1),
+    }
+
+
+async def due_to_stored(system: System, tasks: int) -> dict[str, float]:
+    rng = random.Random(1)
+    async with HttpxAiohttpClient(timeout=60) as client:
+        first = datetime.now(UTC) + timedelta(seconds=8 + tasks / 100)
+        planned = await system.assign_spread(
+            client, rng, tasks=tasks, agents=max(1, tasks // 10), first_reminder=first, window=5
+        )
+        if not await system.wait_for_all(planned, timeout=120 + tasks):
+            raise RuntimeError("not every notification arrived")
+    due = {
+        f"{p.agent_id}:{p.task_id}:{kind}": at
+        for p in planned
+        for kind, at in (("reminder", p.remind_at), ("overdue", p.due_at))
+    }
+    lags = []
+    for record in system.stored_notifications():
+        key = f"{record['agent_id']}:{record['task_id']}:{record['kind']}"
+        if key in due:
+            lags.append((_parse_time(record["received_at"]) - due[key]).total_seconds())
+    return {
+        "notifications": len(lags),
+        "p50_ms": round(statistics.median(lags) * 1000, 1),
+        "p99_ms": round(pct(lags, 0.99) * 1000, 1),
+        "max_ms": round(max(lags) * 1000, 1),
+        "early": sum(1 for x in lags if x < 0),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assign", type=int, default=2000)
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--fires", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        system = System(Path(tmp))
+        try:
+            async with HttpxAiohttpClient(timeout=60) as client:
+                await system.start(client)
+            result = await assign_load(system, args.assign, args.agents, args.clients)
+            print(json.dumps({"bench": "agent_assign", **result}))
+            result = await due_to_stored(system, args.fires)
+            print(json.dumps({"bench": "agent_due_to_stored", **result}))
+        finally:
+            system.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
