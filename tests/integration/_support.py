@@ -140,8 +140,10 @@ class SidecarProcess:
         app_port: int | None,
         *extra: str,
         log_path: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.home = home
+        self.extra_env = env or {}
         self.app_id = app_id
         self.app_port = app_port
         self.http_port = free_port()
@@ -166,7 +168,8 @@ class SidecarProcess:
         ]
         if self.app_port:
             args += ["--app-port", str(self.app_port)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DAPR_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+        env.update(self.extra_env)
         if self.log_path is None:
             self.proc = _track(subprocess.Popen(args, env=env, start_new_session=True))
             return self

@@ -60,6 +60,17 @@ async def test_job_is_delivered_to_a_real_app(
     assert (await client.get(f"{sc.url}/v1.0/jobs/j1")).status_code == 500  # one-shot is gone
 
 
+async def test_app_token_is_sent_with_each_trigger(
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+) -> None:
+    sc = SidecarProcess(tmp_path / "home", "myapp", app.port, env={"APP_API_TOKEN": "app-secret"})
+    sidecars.append(sc.start())
+    await sc.wait_healthy(client)
+    assert (await client.post(f"{sc.url}/v1.0/jobs/t", json={"dueTime": "0s"})).status_code == 204
+    (call,) = await eventually(lambda: _async(app.requests("/job/t")))
+    assert call["headers"]["dapr-api-token"] == "app-secret"
+
+
 async def test_failing_app_gets_default_retries_then_job_is_dropped(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
