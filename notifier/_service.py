@@ -2,6 +2,11 @@
 
 A repeat of an id that was delivered is acknowledged without delivering again; a repeat of an
 id whose earlier delivery failed is delivered now (that earlier attempt answered non-2xx).
+
+History: one index key per agent (``notifications-index-<agent>``) lists its notification ids,
+and ``notifications-agents`` lists the agents. An agent's notifications come from its one actor,
+whose calls never overlap, so index writes rarely contend; a single index of every id would be
+a hot key rewritten whole on every notification.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from ._errors import StateStoreError
 from ._store import StateStore
 
 logger = logging.getLogger(__name__)
-INDEX_KEY = "notifications-index"
+AGENTS_KEY = "notifications-agents"
 _INDEX_ATTEMPTS = 10
 
 
@@ -43,14 +48,14 @@ class NotificationService:
                 logger.info("notification %s already delivered; acknowledging", nid)
                 return Intake.DUPLICATE
             record = stored.value if stored is not None else record
-        await self._index(nid)
+        await self._index(str(notification.get("agent_id", "")), nid)
         await self._deliverer.deliver(notification)
         await self._store.save(_key(nid), {**record, "delivered": True})
         return Intake.DELIVERED
 
     async def list(self, agent_id: str | None, task_id: str | None) -> list[dict[str, Any]]:
-        index = await self._store.get(INDEX_KEY)
-        ids: list[str] = index.value if index is not None else []
+        agents = [agent_id] if agent_id is not None else await self._list_of(AGENTS_KEY)
+        ids = [nid for agent in agents for nid in await self._list_of(index_key(agent))]
         found = await self._store.bulk_get([_key(i) for i in ids])
         records = [found[_key(i)] for i in ids if _key(i) in found]
         return [
@@ -59,23 +64,36 @@ class NotificationService:
             if _matches(r["notification"], agent_id, task_id)
         ]
 
-    async def _index(self, nid: str) -> None:
-        """Append ``nid`` to the index under optimistic concurrency (ETag), once."""
+    async def _list_of(self, key: str) -> list[str]:
+        current = await self._store.get(key)
+        return list(current.value) if current is not None else []
+
+    async def _index(self, agent_id: str, nid: str) -> None:
+        """List the agent (first), then the id under it: each append once, under ETags."""
+        await self._append(AGENTS_KEY, agent_id)
+        await self._append(index_key(agent_id), nid)
+
+    async def _append(self, key: str, item: str) -> None:
+        """Append ``item`` to the list at ``key`` under optimistic concurrency (ETag), once."""
         for _ in range(_INDEX_ATTEMPTS):
-            current = await self._store.get(INDEX_KEY)
-            ids: list[str] = current.value if current is not None else []
-            if nid in ids:
+            current = await self._store.get(key)
+            items: list[str] = current.value if current is not None else []
+            if item in items:
                 return
-            if current is None and await self._store.insert(INDEX_KEY, [nid]):
+            if current is None and await self._store.insert(key, [item]):
                 return
-            if current is not None and await self._store.save(INDEX_KEY, [*ids, nid], current.etag):
+            if current is not None and await self._store.save(key, [*items, item], current.etag):
                 return
         # Stored but not listed would be lost from the history for good (a repeat is only
         # acknowledged): answer 503 so the caller retries, and this intake runs again.
-        raise StateStoreError(f"could not add {nid} to the notification index (contention)")
+        raise StateStoreError(f"could not add {item} to {key} (contention)")
 
     def _stamp(self) -> str:
         return self._now().astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def index_key(agent_id: str) -> str:
+    return f"notifications-index-{agent_id}"
 
 
 def _key(nid: str) -> str:

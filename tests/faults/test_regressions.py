@@ -81,7 +81,7 @@ class ContendedIndex(FakeStateSidecar):
     contended = True
 
     def _save(self, items: list[dict[str, Any]]) -> httpx.Response:
-        if self.contended and any(i["key"] == "notifications-index" for i in items):
+        if self.contended and any(i["key"] == "notifications-index-a" for i in items):
             body = {"errorCode": "ERR_STATE_SAVE", "message": "possible etag mismatch"}
             return httpx.Response(409, json=body)
         return super()._save(items)
@@ -104,7 +104,7 @@ async def test_notification_the_index_could_not_take_is_retried_not_lost(
 ) -> None:
     fake, client = contended
     note = {"id": "a:t:reminder:1", "agent_id": "a", "task_id": "t", "message": "m"}
-    fake.rows["notifications-index"] = (["other"], "etag-0")
+    fake.rows["notifications-index-a"] = (["other"], "etag-0")
     first = await client.post("/notifications", json=note)
     assert first.status_code == 503, first.text
     fake.contended = False
