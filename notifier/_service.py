@@ -53,7 +53,7 @@ class NotificationService:
         await self._store.save(_key(nid), {**record, "delivered": True})
         return Intake.DELIVERED
 
-    async def list(self, agent_id: str | None, task_id: str | None) -> list[dict[str, Any]]:
+    async def history(self, agent_id: str | None, task_id: str | None) -> list[dict[str, Any]]:
         agents = [agent_id] if agent_id is not None else await self._list_of(AGENTS_KEY)
         ids = [nid for agent in agents for nid in await self._list_of(index_key(agent))]
         found = await self._store.bulk_get([_key(i) for i in ids])

@@ -104,7 +104,7 @@ def _routes(app: FastAPI) -> None:
     async def history(
         service: Service, agent_id: str | None = None, task_id: str | None = None
     ) -> Any:
-        return {"notifications": await service.list(agent_id, task_id)}
+        return {"notifications": await service.history(agent_id, task_id)}
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
