@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from dapr.ext.fastapi import DaprActor
 from fastapi import FastAPI
+from httpx_aiohttp import HttpxAiohttpClient
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 
@@ -37,7 +38,7 @@ def create_app(
             client = http_client
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
-                client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
+                client = await stack.enter_async_context(pooled_client(timeout))
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
@@ -66,3 +67,9 @@ async def _register(dapr_actor: DaprActor | None, runtime: AgentRuntime) -> None
         actor_factory=runtime.create_actor,
         actor_client=runtime.actor_client,
     )
+
+
+def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """httpx's API over aiohttp's connection pool, which stays fast under many concurrent calls."""
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=128)
+    return HttpxAiohttpClient(timeout=timeout, limits=limits)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
+from httpx_aiohttp import HttpxAiohttpClient
 
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
@@ -44,7 +45,7 @@ def create_app(
             client = http_client
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
-                client = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout))
+                client = await stack.enter_async_context(pooled_client(timeout))
             app.state.service = _service(settings, client, sleep)
             yield
 
@@ -115,3 +116,9 @@ async def _error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotifierError)
     logger.warning("%s", exc)
     return JSONResponse({"errorCode": exc.code, "message": exc.message}, exc.status)
+
+
+def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """httpx's API over aiohttp's connection pool, which stays fast under many concurrent calls."""
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=128)
+    return HttpxAiohttpClient(timeout=timeout, limits=limits)
