@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from ._delivery import Deliverer
 from ._errors import StateStoreError
@@ -93,7 +94,8 @@ class NotificationService:
 
 
 def index_key(agent_id: str) -> str:
-    return f"notifications-index-{agent_id}"
+    """The agent's index key; the id is percent-encoded (any text is a valid, prefix-safe key)."""
+    return f"notifications-index-{quote(agent_id, safe='')}"
 
 
 def _key(nid: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -40,7 +41,7 @@ class StateStore:
         return await self._save(item)
 
     async def get(self, key: str) -> Stored | None:
-        response = await self._send("GET", f"{self._url}/{key}")
+        response = await self._send("GET", f"{self._url}/{quote(key, safe='')}")
         if response.status_code == 204 or not response.content:
             return None
         return Stored(response.json(), response.headers.get("etag"))

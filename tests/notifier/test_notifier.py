@@ -127,3 +127,9 @@ def test_settings_from_env() -> None:
     assert NotifierSettings.from_env({}).app_port == 8003
     with pytest.raises(ValueError, match="APP_PORT"):
         NotifierSettings.from_env({"APP_PORT": "x"})
+
+
+async def test_history_filter_with_odd_agent_ids_is_just_empty(client: httpx.AsyncClient) -> None:
+    for odd in ["\x1f", "a||b", "a/b", "?x=1", "null"]:
+        response = await client.get("/notifications", params={"agent_id": odd})
+        assert (response.status_code, response.json()) == (200, {"notifications": []})
