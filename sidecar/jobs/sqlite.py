@@ -13,9 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from .._sqlite import set_journal_mode_async
+from .._sqlite import LoopSqlite
 from ._model import JobRecord, JobSpec
 from ._store import JobExistsError, JobStore
 
@@ -53,74 +51,59 @@ class SqliteJobStore(JobStore):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: aiosqlite.Connection | None = None
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("job store is not open")
-        return self._db
+        self.db = LoopSqlite(path)
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await set_journal_mode_async(self._db.execute, "WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=10000")
-        await self._db.executescript(_SCHEMA)
+        await self.db.open(_SCHEMA)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        await self.db.close()
 
     async def put(self, record: JobRecord, *, overwrite: bool) -> JobRecord:
         record = record.advanced(generation=secrets.randbits(62))
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
-        cursor = await self.db.execute(
+        _, count = await self.db.execute(
             f"{verb} INTO jobs ({_COLUMNS}, visible_at, lease_owner) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (*_values(record), record.due_at),
         )
-        if cursor.rowcount == 0:
+        if count == 0:
             raise JobExistsError(record.owner, record.name)
         return record
 
     async def get(self, owner: str, name: str) -> JobRecord | None:
-        async with self.db.execute(
+        rows, _ = await self.db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? AND name = ?", (owner, name)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _row(row) if row else None
+        )
+        return _row(rows[0]) if rows else None
 
     async def delete(self, owner: str, name: str) -> bool:
-        cursor = await self.db.execute(
+        _, count = await self.db.execute(
             "DELETE FROM jobs WHERE owner = ? AND name = ?", (owner, name)
         )
-        return cursor.rowcount > 0
+        return count > 0
 
     async def delete_prefix(self, owner: str, prefix: str) -> int:
-        cursor = await self.db.execute(
+        _, count = await self.db.execute(
             "DELETE FROM jobs WHERE owner = ? AND substr(name, 1, ?) = ?",
             (owner, len(prefix), prefix),
         )
-        return cursor.rowcount
+        return count
 
     async def records(self, owner: str) -> list[JobRecord]:
-        async with self.db.execute(
+        rows, _ = await self.db.execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE owner = ? ORDER BY name", (owner,)
-        ) as cursor:
-            return [_row(r) for r in await cursor.fetchall()]
+        )
+        return [_row(r) for r in rows]
 
     async def next_due(self, owners: Iterable[str]) -> float | None:
         best: float | None = None
         for owner in owners:
-            async with self.db.execute(
+            rows, _ = await self.db.execute(
                 "SELECT MIN(visible_at) FROM jobs WHERE owner = ?", (owner,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row and row[0] is not None and (best is None or row[0] < best):
-                best = row[0]
+            )
+            if rows and rows[0][0] is not None and (best is None or rows[0][0] < best):
+                best = rows[0][0]
         return best
 
     async def claim(
@@ -130,14 +113,14 @@ class SqliteJobStore(JobStore):
         for owner in owners:
             if len(out) >= limit:
                 break
-            async with self.db.execute(
+            rows, _ = await self.db.execute(
                 "UPDATE jobs SET lease_owner = ?, visible_at = ? WHERE rowid IN "
                 "(SELECT rowid FROM jobs WHERE owner = ? AND visible_at <= ? "
                 "ORDER BY visible_at LIMIT ?) "
                 f"RETURNING {_COLUMNS}",
                 (lease_owner, now + lease, owner, now, limit - len(out)),
-            ) as cursor:
-                out.extend(_row(r) for r in await cursor.fetchall())
+            )
+            out.extend(_row(r) for r in rows)
         return sorted(out, key=lambda r: r.due_at)
 
     async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:
@@ -152,24 +135,24 @@ class SqliteJobStore(JobStore):
             )
             n = next_record
             args = (n.tick, n.due_at, n.due_at, n.count, n.attempts, *key)
-        cursor = await self.db.execute(sql, args)
-        return cursor.rowcount > 0
+        _, count = await self.db.execute(sql, args)
+        return count > 0
 
     async def release_leases(self, lease_owners: Iterable[str]) -> int:
         total = 0
         for holder in lease_owners:
-            cursor = await self.db.execute(
+            _, count = await self.db.execute(
                 "UPDATE jobs SET visible_at = due_at, lease_owner = NULL WHERE lease_owner = ?",
                 (holder,),
             )
-            total += cursor.rowcount
+            total += count
         return total
 
     async def lease_holders(self) -> set[str]:
-        async with self.db.execute(
+        rows, _ = await self.db.execute(
             "SELECT DISTINCT lease_owner FROM jobs WHERE lease_owner IS NOT NULL"
-        ) as cursor:
-            return {r[0] for r in await cursor.fetchall()}
+        )
+        return {r[0] for r in rows}
 
 
 def _values(r: JobRecord) -> tuple[Any, ...]:
