@@ -37,6 +37,10 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def db_mib(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.glob("scheduler.db*")) / 2**20, 1)
+
+
 def lateness_stats(late: list[float]) -> dict[str, float]:
     ordered = sorted(late)
     if not ordered:
@@ -69,6 +73,7 @@ async def run_ours(n: int, burst: int, spread: float, workdir: Path) -> dict[str
             await store.put(rec, overwrite=False)
         out["create_per_s"] = round(n / (time.perf_counter() - start))
         out["rss_mib_after_create"] = round(rss_mib(), 1)
+    out["db_file_mib"] = db_mib(workdir)
     start = time.perf_counter()
     async with SqliteJobStore(path) as store:
         await store.next_due([owner])
