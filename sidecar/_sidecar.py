@@ -208,6 +208,7 @@ class Sidecar:
     async def _start_server(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
         sock.bind((self.config.listen_host, self.config.http_port))
         sock.listen(2048)
         sock.setblocking(False)
