@@ -80,9 +80,21 @@ class Procs:
 
     def sidecar(self, home: Path, app_id: str, app_port: int | None, *extra: str) -> str:
         port = free_port()
-        args = [sys.executable, "-m", "sidecar", "run", "--app-id", app_id,
-                "--dapr-http-port", str(port), "--home", str(home), "--log-level", "warning",
-                *extra]
+        args = [
+            sys.executable,
+            "-m",
+            "sidecar",
+            "run",
+            "--app-id",
+            app_id,
+            "--dapr-http-port",
+            str(port),
+            "--home",
+            str(home),
+            "--log-level",
+            "warning",
+            *extra,
+        ]
         if app_port:
             args += ["--app-port", str(app_port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("DAPR_")}

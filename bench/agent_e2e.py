@@ -70,7 +70,8 @@ async def due_to_stored(system: System, tasks: int) -> dict[str, float]:
     }
     lags = []
     for record in system.stored_notifications():
-        key = f"{record['agent_id']}:{record['task_id']}:{record['kind']}"
+        note = record["notification"]
+        key = f"{note['agent_id']}:{note['task_id']}:{note['kind']}"
         if key in due:
             lags.append((_parse_time(record["received_at"]) - due[key]).total_seconds())
     return {

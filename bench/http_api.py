@@ -29,7 +29,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def create_load(url: str, total: int, clients: int, body: dict[str, object]) -> dict[str, float]:
+async def create_load(
+    url: str, total: int, clients: int, body: dict[str, object]
+) -> dict[str, float]:
     latencies: list[float] = []
     counter = iter(range(total))
     errors = 0
