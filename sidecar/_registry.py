@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,24 +61,40 @@ def pid_alive(pid: int) -> bool:
 
 
 class Registry:
-    """Registry rows in SQLite; every call is a short transaction run off the event loop."""
+    """Registry rows in SQLite; every call is one autocommitted statement on a worker thread.
+
+    The connection is opened once, on that thread, and kept until ``close``.
+    """
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.path = home / "registry.db"
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="registry")
+        self._conn: sqlite3.Connection | None = None
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        set_journal_mode(conn, "WAL")
-        conn.executescript(_SCHEMA)
-        return conn
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.home.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            set_journal_mode(conn, "WAL")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        return self._conn
 
     async def _run(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         def work() -> list[tuple[object, ...]]:
-            with self._connect() as conn:
-                return list(conn.execute(sql, args).fetchall())
+            return list(self._db().execute(sql, args).fetchall())
 
-        return await asyncio.to_thread(work)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def close(self) -> None:
+        def shut() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        await asyncio.get_running_loop().run_in_executor(self._thread, shut)
+        self._thread.shutdown(wait=False)
 
     def internal_key(self) -> str:
         """A secret shared by the sidecars of this home, for their internal forwarding routes."""

@@ -149,6 +149,7 @@ class Sidecar:
     async def _start(self) -> None:
         self.internal_key = self.registry.internal_key()
         self._stack.push_async_callback(self.http.aclose)
+        self._stack.push_async_callback(self.registry.close)  # closed after everything using it
         await self._load_resources()
         if self._own_store:
             await self._stack.enter_async_context(self.job_store)
