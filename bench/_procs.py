@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from sidecar._runner import free_port
 
 NOOP_APP = textwrap.dedent(
     """
@@ -38,12 +39,6 @@ NOOP_APP = textwrap.dedent(
                 access_log=False)
     """
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_http(url: str, timeout: float = 30.0, status: int | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from starlette.routing import Route
 
 from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
+from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
 from sidecar.jobs import MemoryJobStore, app_owner, reminder_owner
 
@@ -83,12 +83,6 @@ class StubApp:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def serve(app: StubApp) -> AsyncIterator[None]:
     config = uvicorn.Config(app.asgi(), port=app.port, log_level="error", lifespan="off")
@@ -149,7 +143,7 @@ async def harness(tmp: Path) -> AsyncIterator[Harness]:
     resources = tmp / "resources"
     resources.mkdir()
     (resources / "components.yaml").write_text(COMPONENTS.format(db=db))
-    app = StubApp(_free_port())
+    app = StubApp(free_port())
     config = SidecarConfig(
         app_id=APP_ID,
         app_port=app.port,

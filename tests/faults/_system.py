@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+
+from sidecar._runner import free_port
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ spec:
   - name: actorStateStore
     value: "true"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _parse_time(text: str) -> datetime:

@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+
+from sidecar._runner import free_port
 
 T = TypeVar("T")
 
@@ -75,12 +76,6 @@ def _track(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
     _STARTED[:] = [p for p in _STARTED if p.poll() is None]
     _STARTED.append(proc)
     return proc
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:

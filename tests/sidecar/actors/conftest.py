@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from sidecar._config import SidecarConfig
+from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,12 +35,6 @@ spec:
   - name: actorStateStore
     value: "{actor}"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_resources(folder: Path, db: Path, *, actor_store: bool = True) -> Path:
