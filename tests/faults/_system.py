@@ -29,6 +29,7 @@ from typing import IO, Any
 import httpx
 
 from sidecar._runner import free_port
+from tests.integration._support import write_statestore
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AGENT, NOTIFIER = "pm-agent", "notifier"
 AGENT_SIDECAR, NOTIFIER_SIDECAR = "pm-agent-sidecar", "notifier-sidecar"
 DEFAULT_VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER)
-COMPONENT = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "{db}"
-  - name: busyTimeout
-    value: "5s"
-  - name: actorStateStore
-    value: "true"
-"""
 
 
 def _parse_time(text: str) -> datetime:
@@ -227,7 +212,7 @@ class System:
         self.logs = root / "logs"
         for folder in (self.home, self.resources, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
-        (self.resources / "statestore.yaml").write_text(COMPONENT.format(db=self.db))
+        write_statestore(self.resources, self.db)
         ports = {name: free_port() for name in ("agent", "agent_http", "notifier", "notifier_http")}
         self.agent_url = f"http://127.0.0.1:{ports['agent']}"
         self.notifier_url = f"http://127.0.0.1:{ports['notifier']}"
