@@ -60,6 +60,15 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_start(pid: int) -> str:
+    """The start time of process ``pid`` in clock ticks since boot ("" where unknown)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rpartition(")")[2].split()[19]
+
+
 class Registry:
     """Registry rows in SQLite; every call is one autocommitted statement on a worker thread.
 

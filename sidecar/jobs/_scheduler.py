@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from .._clock import Clock, sleep_until_or_woken
-from .._registry import pid_alive
+from .._registry import pid_alive, process_start
 from ._model import JobRecord
 from ._store import JobStore
 from ._timeline import make_plan, next_tick
@@ -35,19 +35,24 @@ Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
 
 
 def instance_id() -> str:
-    """A lease owner id: this process and a random part (several schedulers per process)."""
-    return f"{os.getpid()}:{secrets.token_hex(6)}"
+    """A lease owner id: this process (pid and start time) and a random part."""
+    pid = os.getpid()
+    return f"{pid}:{process_start(pid)}:{secrets.token_hex(6)}"
 
 
 def holder_alive(holder: str, mine: str) -> bool:
-    """Whether the scheduler that wrote lease ``holder`` may still be running."""
-    pid_text, _, _ = holder.partition(":")
+    """Whether the scheduler that wrote lease ``holder`` may still be running.
+
+    The start time in the id tells a reused pid from the holder's own process (Linux).
+    """
+    pid_text, _, rest = holder.partition(":")
     if not pid_text.isdigit():
         return True
     pid = int(pid_text)
     if pid == os.getpid():
         return holder == mine or holder in _LIVE_HERE
-    return pid_alive(pid)
+    started, _, _ = rest.rpartition(":")
+    return pid_alive(pid) and started in ("", process_start(pid))
 
 
 _LIVE_HERE: set[str] = set()  # lease owners of schedulers running in this process
@@ -129,16 +134,29 @@ class Scheduler:
 
     async def recover(self) -> int:
         """Release leases of schedulers that died (kill -9) so their jobs fire without delay."""
-        dead = {h for h in await self.store.lease_holders() if not holder_alive(h, self.id)}
+        return await self._release_dead(await self.store.lease_holders())
+
+    async def _release_dead(self, holders: set[str]) -> int:
+        dead = {h for h in holders if not holder_alive(h, self.id)}
         released = await self.store.release_leases(dead) if dead else 0
         if released:
             log.info("released %d job lease(s) left by stopped runtimes", released)
         return released
 
+    async def check_leases(self) -> None:
+        """Renew leases whose holder still delivers; release those whose holder is gone."""
+        now = self.clock.now()
+        stale = await self.store.stale_holders(self.owners, now)
+        for holder in stale:
+            if holder_alive(holder, self.id):
+                await self.store.renew(holder, now + self.lease)
+        await self._release_dead(stale)
+
     async def run_due(self) -> int:
         """Deliver every record due now (and retries that become due now); return how many."""
         total = 0
         while True:
+            await self.check_leases()
             claimed = await self._claim(self._free())
             if not claimed:
                 await self._drain()
@@ -169,6 +187,7 @@ class Scheduler:
 
     async def _cycle(self) -> None:
         self._wakeup.clear()
+        await self.check_leases()
         limit = self._free()
         if limit == 0:  # every slot busy: a finishing delivery wakes us (backpressure)
             await self._sleep(None)

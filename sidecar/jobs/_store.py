@@ -4,8 +4,12 @@ A store keeps job records keyed by (owner, name) and answers "what is due" cheap
 ``next_due``, ``claim`` and ``complete`` must not grow with the number of pending jobs.
 
 Leases: ``claim`` hands due records to one scheduler instance and hides them from every other
-claimer until ``complete`` (or until the lease runs out, should that instance die). A record whose
-generation changed while it was claimed (an overwrite) is not touched by ``complete``.
+claimer until ``complete`` or ``release_leases``. A lease never expires by itself: its time is
+only when the holder must be checked again. A scheduler asks ``stale_holders`` for leases past
+that time and either renews them (the holder is alive, its delivery still running: daprd keeps one
+tick in flight for as long as the app takes) or releases them (the holder's process is gone). So a
+slow app is never called twice for one tick. A record whose generation changed while it was
+claimed (an overwrite) is not touched by ``complete``.
 """
 
 from __future__ import annotations
@@ -77,7 +81,18 @@ class JobStore(ABC):
     async def claim(
         self, owners: Sequence[str], now: float, limit: int, lease_owner: str, lease: float
     ) -> list[JobRecord]:
-        """Up to ``limit`` records with ``due_at <= now``, earliest first, leased to now+lease."""
+        """Up to ``limit`` unleased records with ``due_at <= now``, earliest first.
+
+        Each is leased to ``lease_owner`` with its recheck time at ``now + lease``.
+        """
+
+    @abstractmethod
+    async def stale_holders(self, owners: Sequence[str], now: float) -> set[str]:
+        """Holders of leases on these owners' records whose recheck time is ``<= now``."""
+
+    @abstractmethod
+    async def renew(self, lease_owner: str, until: float) -> int:
+        """Move the recheck time of every lease of ``lease_owner`` to ``until``; the count."""
 
     @abstractmethod
     async def complete(self, record: JobRecord, next_record: JobRecord | None) -> bool:

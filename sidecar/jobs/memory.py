@@ -74,6 +74,8 @@ class MemoryJobStore(JobStore):
         for owner in owners:
             while len(out) < limit and (top := self._top(owner)) is not None and top[0] <= now:
                 entry = self._entries[(owner, top[1])]
+                if entry.lease_owner is not None:  # a stale lease: the scheduler rechecks it
+                    break
                 entry.lease_owner, entry.visible_at = lease_owner, now + lease
                 heapq.heappush(self._heaps[owner], (entry.visible_at, top[1]))
                 out.append(entry.record)
@@ -89,6 +91,23 @@ class MemoryJobStore(JobStore):
         else:
             self._push(record.owner, record.name, _Entry(next_record, next_record.due_at))
         return True
+
+    async def stale_holders(self, owners: Sequence[str], now: float) -> set[str]:
+        wanted = set(owners)
+        return {
+            e.lease_owner
+            for (owner, _), e in self._entries.items()
+            if owner in wanted and e.lease_owner is not None and e.visible_at <= now
+        }
+
+    async def renew(self, lease_owner: str, until: float) -> int:
+        count = 0
+        for (owner, name), entry in list(self._entries.items()):
+            if entry.lease_owner == lease_owner:
+                entry.visible_at = until
+                heapq.heappush(self._heaps[owner], (until, name))
+                count += 1
+        return count
 
     async def release_leases(self, lease_owners: Iterable[str]) -> int:
         dead = set(lease_owners)

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_visible ON jobs (owner, visible_at);
 CREATE INDEX IF NOT EXISTS jobs_leased ON jobs (lease_owner) WHERE lease_owner IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_lease_recheck ON jobs (owner, visible_at)
+    WHERE lease_owner IS NOT NULL;
 """
 
 _COLUMNS = "owner, name, spec, created_at, tick, due_at, count, attempts, generation"
@@ -116,7 +118,7 @@ class SqliteJobStore(JobStore):
             rows, _ = await self.db.execute(
                 "UPDATE jobs SET lease_owner = ?, visible_at = ? WHERE rowid IN "
                 "(SELECT rowid FROM jobs WHERE owner = ? AND visible_at <= ? "
-                "ORDER BY visible_at LIMIT ?) "
+                "AND lease_owner IS NULL ORDER BY visible_at LIMIT ?) "
                 f"RETURNING {_COLUMNS}",
                 (lease_owner, now + lease, owner, now, limit - len(out)),
             )
@@ -137,6 +139,23 @@ class SqliteJobStore(JobStore):
             args = (n.tick, n.due_at, n.due_at, n.count, n.attempts, *key)
         _, count = await self.db.execute(sql, args)
         return count > 0
+
+    async def stale_holders(self, owners: Sequence[str], now: float) -> set[str]:
+        out: set[str] = set()
+        for owner in owners:
+            rows, _ = await self.db.execute(
+                "SELECT DISTINCT lease_owner FROM jobs INDEXED BY jobs_lease_recheck "
+                "WHERE owner = ? AND visible_at <= ? AND lease_owner IS NOT NULL",
+                (owner, now),
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    async def renew(self, lease_owner: str, until: float) -> int:
+        _, count = await self.db.execute(
+            "UPDATE jobs SET visible_at = ? WHERE lease_owner = ?", (until, lease_owner)
+        )
+        return count
 
     async def release_leases(self, lease_owners: Iterable[str]) -> int:
         total = 0

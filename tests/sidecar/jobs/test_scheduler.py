@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -205,3 +206,39 @@ async def test_deliveries_are_bounded_and_the_rest_wait_unclaimed(clock: ManualC
         async with asyncio.timeout(2):
             await all_done.wait()
     assert peak == 2
+
+
+@pytest.mark.parametrize("second", ["same", "other"])
+async def test_slow_delivery_is_never_claimed_twice_while_its_holder_lives(
+    clock: ManualClock, second: str
+) -> None:
+    """A delivery longer than the lease keeps its job (daprd: one tick in flight per job)."""
+    store = MemoryJobStore()
+    first = Scheduler(store, clock, lease=30.0)
+    other = first if second == "same" else Scheduler(store, clock, lease=30.0)
+    release, started, done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def slow(record: JobRecord) -> Outcome:
+        calls.append(record.name)
+        started.set()
+        await release.wait()
+        done.set()
+        return Outcome.SUCCESS
+
+    first.serve(OWNER, slow)
+    other.serve(OWNER, slow)
+    await add(first, "j", JobSpec(due_time="0s"))
+    async with contextlib.AsyncExitStack() as stack:
+        for s in {first, other}:
+            await stack.enter_async_context(s)
+        async with asyncio.timeout(5):
+            await started.wait()
+        for _ in range(4):  # two minutes pass while the app still answers the first call
+            clock.advance(31)
+            for _ in range(50):  # let the running loops take their turns (no timer involved)
+                await asyncio.sleep(0)
+        release.set()
+        async with asyncio.timeout(5):
+            await done.wait()
+    assert calls == ["j"]

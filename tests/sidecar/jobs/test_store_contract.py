@@ -128,3 +128,22 @@ async def test_sqlite_survives_reopen(tmp_path: Path) -> None:
         stored = await first.put(rec("j1", 10.0), overwrite=False)
     async with SqliteJobStore(path) as second:
         assert await second.get(OWNER, "j1") == stored
+
+
+async def test_expired_lease_is_not_claimed_but_reported(store: JobStore) -> None:
+    await store.put(rec("j1", 10.0), overwrite=False)
+    await store.claim([OWNER], now=10.0, limit=1, lease_owner="x", lease=30)
+    assert await store.claim([OWNER], now=100.0, limit=10, lease_owner="y", lease=30) == []
+    assert await store.stale_holders([OWNER], now=39.0) == set()
+    assert await store.stale_holders([OWNER], now=40.0) == {"x"}
+
+
+async def test_renew_moves_the_lease_recheck_time(store: JobStore) -> None:
+    await store.put(rec("j1", 10.0), overwrite=False)
+    await store.put(rec("free", 50.0), overwrite=False)
+    await store.claim([OWNER], now=10.0, limit=1, lease_owner="x", lease=30)
+    assert await store.renew("x", until=200.0) == 1
+    assert await store.stale_holders([OWNER], now=199.0) == set()
+    assert await store.next_due([OWNER]) == 50.0
+    (claimed,) = await store.claim([OWNER], now=60.0, limit=10, lease_owner="y", lease=30)
+    assert claimed.name == "free"
