@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from .. import gojson
 from .._clock import Clock, utc
 from .._timefmt import IsoDuration, TimeFormatError, parse_actor_due_time, parse_timer_period
 
@@ -43,12 +43,10 @@ class TimerSpec:
 
     def body(self) -> bytes:
         data = self.data if self.data is not None else "null"
-        callback, due, period = (_go_str(v) for v in (self.callback, self.due_time, self.period))
+        callback, due, period = (
+            gojson.string(v) for v in (self.callback, self.due_time, self.period)
+        )
         return f'{{"callback":{callback},"data":{data},"dueTime":{due},"period":{period}}}'.encode()
-
-
-def _go_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def parse_timer(body: dict[str, Any], now: float) -> TimerSpec:
@@ -63,7 +61,7 @@ def parse_timer(body: dict[str, Any], now: float) -> TimerSpec:
     if expiry is not None and expiry < now:
         raise TimerSpecError(f"timer has already expired: dueTime: {due_time} TTL: {ttl}")
     data = body.get("data")
-    raw = None if data is None else json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    raw = None if data is None else gojson.dumps(data)
     callback = body.get("callback") if isinstance(body.get("callback"), str) else ""
     return TimerSpec(str(callback), raw, due_time, period, first, interval, repeats, expiry)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import gojson
 from .._errors import DaprError, body_read, malformed
 
 if TYPE_CHECKING:
@@ -23,8 +22,8 @@ def sidecar_of(request: Request) -> Sidecar:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON, as Go's encoder writes it (no spaces, non-ASCII kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """An answer built as a Go struct: Go's encoding, fields in the order written."""
+    return gojson.dumpb(value, sort_keys=False)
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -53,36 +52,14 @@ async def read_body(request: Request) -> bytes:
         raise body_read(str(exc)) from exc
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"invalid character {name[:1]!r} looking for beginning of value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text} out of range")
-    return value
-
-
-def _finite_int(text: str) -> int:
-    _finite_float(text)  # Go decodes JSON numbers as float64: 1e400 or 10**400 is an error
-    return int(text)
-
-
-# Go's decoders refuse NaN/Infinity tokens and numbers beyond float64, as daprd does (400).
-_DECODER = json.JSONDecoder(
-    parse_constant=_no_constant, parse_float=_finite_float, parse_int=_finite_int
-)
-
-
 def parse_json(body: bytes, *, empty_as: Any = None) -> Any:
     """Decode a JSON body; an empty body gives ``empty_as``; anything undecodable is daprd's 400
     (also nesting deeper than Python's recursion limit; Go's decoders stop at 10000 levels)."""
     if not body.strip():
         return empty_as
     try:
-        return _DECODER.decode(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return gojson.loads_strict(body)
+    except ValueError as exc:  # UnicodeDecodeError and GoJSONError are ValueErrors
         raise malformed(str(exc)[:200]) from exc
 
 

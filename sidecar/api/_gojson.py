@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
+from .. import gojson
 from .._errors import DaprError, malformed
 
 # ---------------------------------------------------------------- Go's JSON, both directions
@@ -96,44 +96,29 @@ def _go_loads(body: bytes) -> Any:
     if start == len(text):
         raise GoError("EOF")
     try:
+        gojson.check_depth(text)
         return _DECODER.raw_decode(text, start)[0]
+    except gojson.GoJSONError as exc:
+        raise GoError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise GoError(_go_syntax(exc)) from None
     except RecursionError:  # Go's decoder stops at 10000 levels; Python's recursion earlier
         raise GoError("exceeded max depth") from None
 
 
-def _go_number(value: float) -> str:
-    """``encoding/json``'s float64 format (shortest repr; exponent outside [1e-6, 1e21))."""
-    if not math.isfinite(value):
-        raise GoError(f"json: unsupported value: {value}")
-    if value == 0:
-        return "-0" if math.copysign(1, value) < 0 else "0"
-    if 1e-6 <= abs(value) < 1e21:
-        text = format(Decimal(repr(value)), "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return re.sub(r"e-0(\d)$", r"e-\1", repr(value))
-
-
-def _go_dump(value: Any) -> str:
-    if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(f"{_go_dump(k)}:{_go_dump(v)}" for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_go_dump(v) for v in value) + "]"
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return _go_number(float(value))
-
-
-_HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_HTML_RE = re.compile("[<>&\u2028\u2029]|[\ud800-\udfff]")
-
-
 def go_marshal(value: Any) -> bytes:
-    """Go's ``json.Marshal`` of a value decoded into ``any``."""
-    text = _HTML_RE.sub(lambda m: _HTML.get(m.group(), "\ufffd"), _go_dump(value))
-    return text.encode()
+    """Go's ``json.Marshal`` of a value decoded into ``any`` (numbers are float64)."""
+    return gojson.dumpb(_as_float64(value))
+
+
+def _as_float64(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _as_float64(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_float64(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 # ---------------------------------------------------------------- Go's type checks
@@ -199,7 +184,7 @@ def _type_error(value: Any, schema: Any, struct: str, path: tuple[str, ...]) -> 
     if schema == _INT and isinstance(value, int) and not isinstance(value, bool):
         return None
     if schema == _INT and isinstance(value, float):
-        return _at(value, go, struct, path, f"number {_go_number(value)}")
+        return _at(value, go, struct, path, f"number {gojson.number(value)}")
     return None if isinstance(value, str) and schema == _STR else _at(value, go, struct, path)
 
 
@@ -276,7 +261,7 @@ def _go_g(value: float) -> str:
     dec = Decimal(repr(value))
     exponent = dec.adjusted()
     if value == 0 or -4 <= exponent < 6:
-        return _go_number(value)
+        return gojson.number(value)
     digits = "".join(map(str, dec.as_tuple().digits)).rstrip("0") or "0"
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     sign = "-" if value < 0 else ""

@@ -7,7 +7,8 @@ import binascii
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import _envelope, _errors, _gojson
+from .. import gojson
+from . import _envelope, _errors
 
 _MISMATCH = "error: mismatch between contentType and event"
 _ENTRY_TYPE = "[]http.bulkPublishMessageEntry"
@@ -42,13 +43,13 @@ def event_bytes(event: Any, content_type: str) -> bytes:
     if _envelope.is_content_type(content_type, "application/json") or _envelope.is_content_type(
         content_type, _envelope.CLOUDEVENT_CT
     ):
-        return _gojson.dumpb(event)
+        return gojson.dumpb(event)
     raise ValueError(_MISMATCH)
 
 
 def _decode(body: bytes) -> list[dict[str, Any]]:
     """Go's decoder into ``[]bulkPublishMessageEntry`` (the messages are approximations)."""
-    items = _gojson.loads_floats(body)
+    items = gojson.loads_floats(body)
     if not isinstance(items, list):
         kind = "object" if isinstance(items, dict) else "value"
         raise ValueError(f"json: cannot unmarshal {kind} into Go value of type {_ENTRY_TYPE}")

@@ -17,9 +17,10 @@ from typing import Any
 
 import httpx
 
+from .. import gojson
 from .._app_channel import AppChannel
 from .._clock import Clock
-from . import _envelope, _gojson
+from . import _envelope
 from ._broker import Message
 from ._cel import CelEvalError
 from ._subscriptions import TopicSubscription, clean_path
@@ -45,7 +46,7 @@ def outcome_of(status: int, body: bytes) -> Outcome:
 
 def _status_field(body: bytes) -> Outcome:
     try:
-        answer = _gojson.loads_floats(body)
+        answer = gojson.loads_floats(body)
     except ValueError:
         return Outcome.SUCCESS  # empty or not JSON: no status to check
     if not isinstance(answer, dict):
@@ -121,7 +122,7 @@ class Deliverer:
                 message.data, topic=message.topic, pubsub=self.sub.pubsubname
             )
             _trace_from(message.metadata, event, overwrite=True)
-            return event, _gojson.dumpb(event)
+            return event, gojson.dumpb(event)
         decoded = json.loads(message.data) if message.data.strip() else None
         if decoded is not None and not isinstance(decoded, dict):
             raise ValueError("a CloudEvent must be a JSON object")

@@ -1,7 +1,7 @@
 """CloudEvents 1.0 envelopes as daprd builds them (contrib ``pubsub/envelope.go``).
 
 Pure functions: the caller passes ``now`` (epoch seconds) and gets plain dicts; numbers read from
-JSON bodies keep their text (:class:`~._gojson.Number`), so re-encoding changes no digits.
+JSON bodies keep their text (:class:`~.gojson.Number`), so re-encoding changes no digits.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import gojson
 from .._timefmt import TimeFormatError, parse_go_duration
-from . import _gojson
 
 CLOUDEVENT_CT = "application/cloudevents+json"
 DEFAULT_TYPE = "com.dapr.event.sent"
@@ -99,7 +99,7 @@ def apply_ttl(envelope: dict[str, Any], metadata: Mapping[str, str], now: float)
 def _data_field(content_type: str, body: bytes) -> tuple[str, Any]:
     if is_content_type(content_type, "application/json"):
         try:
-            return "data", _gojson.loads_precise(body)
+            return "data", gojson.loads_precise(body)
         except ValueError:
             return "data", body.decode("utf-8", "replace")
     if is_content_type(content_type, "application/octet-stream") or is_content_type(
@@ -151,7 +151,7 @@ def from_cloud_event(
 ) -> dict[str, Any]:
     """Keep a caller's CloudEvent; fill what is missing (``FromCloudEvent``)."""
     try:
-        event = _gojson.loads_precise(body)
+        event = gojson.loads_precise(body)
     except ValueError as exc:
         raise EnvelopeError(str(exc)) from exc
     if not isinstance(event, dict):

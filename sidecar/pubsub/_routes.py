@@ -13,8 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from .. import gojson
 from ..api._common import empty, json_response, metadata_from_query, read_body
-from . import _envelope, _errors, _gojson
+from . import _envelope, _errors
 from ._bulk import BulkEntry, parse_entries
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class PublishApi:
                 now=now,
             )
         _envelope.apply_ttl(event, entry.metadata, now)
-        return _gojson.dumpb(event)
+        return gojson.dumpb(event)
 
     async def publish(self, request: Request) -> Response:
         pubsub, topic, metadata = self._validate(request, bulk=False)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from starlette.routing import BaseRoute
 
+from .. import gojson
 from .._components import Component, ComponentError
-from . import _errors, _gojson, _subscriptions
+from . import _errors, _subscriptions
 from ._broker import BrokerClosedError, InMemoryBroker, Message
 from ._delivery import Deliverer
 from ._subscriptions import TopicSubscription
@@ -194,7 +195,7 @@ class PubSubRuntime:
             )
             return []
         try:
-            items = _gojson.loads_floats(resp.content) if resp.content.strip() else None
+            items = gojson.loads_floats(resp.content) if resp.content.strip() else None
             subs = _subscriptions.programmatic(items)
         except ValueError as exc:
             log.error("error getting topics from app: %s", exc)

@@ -285,3 +285,19 @@ async def test_routing_rules(harness: HarnessFactory) -> None:
     assert (await h.app.next()).path == "/d"
     await h.runtime.drain()
     assert h.app.deliveries.empty()
+
+
+async def test_lone_surrogate_in_a_string_is_delivered_as_replacement_char(
+    harness: HarnessFactory,
+) -> None:
+    """Go writes invalid UTF-16 (a lone surrogate escape) as U+FFFD; it is no server error."""
+    h = await harness(subscriptions=SUB)
+    resp = await h.publish(
+        "/v1.0/publish/pubsub/orders",
+        b'{"note": "x\\ud800y <&>"}',
+        headers={"content-type": "application/json"},
+    )
+    assert resp.status_code == 204
+    got = await h.app.next()
+    assert b'"x\xef\xbf\xbdy \\u003c\\u0026\\u003e"' in got.body
+    assert got.json()["data"] == {"note": "x\ufffdy <&>"}

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from sidecar.pubsub import _envelope, _gojson
+from sidecar import gojson as _gojson
+from sidecar.pubsub import _envelope
 from sidecar.pubsub._broker import InMemoryBroker, Message
 from sidecar.pubsub._bulk import event_bytes
 from sidecar.pubsub._cel import CelEvalError, CelSyntaxError, compile_match
