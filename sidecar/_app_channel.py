@@ -55,13 +55,20 @@ class AppChannel:
         params: str = "",
         timeout: float | None = None,
     ) -> httpx.Response:
-        """Send one request to the app; raises httpx.HTTPError when it cannot be reached."""
+        """Send one request to the app; raises httpx.HTTPError when it cannot be sent or reached.
+
+        A path Go's HTTP client refuses to send (a control character in it) is such an error too,
+        as in daprd ("net/http: invalid control character in URL").
+        """
         url = self.base_url + "/" + path.lstrip("/")
         if params:
             url += "?" + params
-        return await self.client.request(
-            method, url, content=content, headers=self._headers(headers), timeout=timeout
-        )
+        try:
+            return await self.client.request(
+                method, url, content=content, headers=self._headers(headers), timeout=timeout
+            )
+        except httpx.InvalidURL as exc:
+            raise httpx.LocalProtocolError(f"invalid control character in URL: {exc}") from exc
 
     async def wait_until_listening(self, interval: float = 0.1) -> None:
         """Block until the app's port accepts TCP connections (daprd dials every 100 ms)."""
