@@ -33,6 +33,9 @@ async def sleep_until_or_woken(clock: Clock, deadline: float | None, wakeup: asy
             w.cancel()
 
 
+MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()  # RFC 3339's last second
+
+
 def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
@@ -76,8 +79,11 @@ class DevClock(_Movable):
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("time only moves forward")
+        """Jump forward; refused (nothing moves) when the result would pass year 9999."""
+        if not seconds >= 0:
+            raise ValueError("time only moves forward: seconds must be >= 0")
+        if time.time() + self.offset + seconds > MAX_TIME:
+            raise ValueError("the clock cannot move past 9999-12-31T23:59:59Z")
         self.offset += seconds
         self._notify()
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError
+from ..forwarding import INTERNAL_HEADER
 from ._lock import StackDepthError
 from ._table import ActorTable
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INTERNAL_HEADER = "x-sidecar-internal"
 FIRE_HEADER = "x-sidecar-actor-fire"  # on forwarded reminder fires
 REENTRANCY_HEADER = "Dapr-Reentrancy-Id"
 ERROR_RESPONSE_HEADER = "x-daprerrorresponseheader"

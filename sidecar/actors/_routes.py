@@ -11,10 +11,11 @@ from starlette.routing import BaseRoute, Route
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError, bad_request
 from ..api._common import empty, json_response, parse_json, raw_json_response, read_body
+from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..jobs import reminder_owner
 from . import _reminders as rem
 from . import _state as st
-from ._router import FIRE_HEADER, INTERNAL_HEADER, not_found, passthrough
+from ._router import FIRE_HEADER, not_found, passthrough
 from ._timers import TimerSpecError, parse_timer
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class ActorApi:
 
     async def internal(self, request: Request) -> Response:
         """A call forwarded by another sidecar of this runtime home."""
-        if request.headers.get(INTERNAL_HEADER) != self.rt.sidecar.internal_key:
+        if not is_forwarded(request.headers, self.rt.sidecar.internal_key):
             raise DaprError(403, "ERR_ACTOR_INVOKE_METHOD", "forwarded call without a valid key")
         await self.rt.registered.wait()
         actor_type, actor_id = request.path_params["type"], request.path_params["id"]

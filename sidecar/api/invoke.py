@@ -12,12 +12,12 @@ from starlette.routing import Route
 
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError
+from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ._common import read_body, sidecar_of
 
 log = logging.getLogger(__name__)
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-INTERNAL_HEADER = "x-sidecar-internal"
 _STRIP = HOP_BY_HOP | {"dapr-app-id", "dapr-api-token", INTERNAL_HEADER}
 _STAMPED = ("dapr-caller-app-id", "dapr-caller-namespace", "dapr-callee-app-id")
 
@@ -127,7 +127,7 @@ async def _remote_call(
 async def internal_invoke(request: Request) -> Response:
     """A call forwarded by another sidecar of this runtime home: deliver it to our app."""
     sidecar = sidecar_of(request)
-    if request.headers.get(INTERNAL_HEADER) != sidecar.internal_key:
+    if not is_forwarded(request.headers, sidecar.internal_key):
         raise DaprError(403, "ERR_DIRECT_INVOKE", "forwarded call without a valid runtime key")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
     body = await read_body(request)

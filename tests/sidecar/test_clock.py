@@ -32,3 +32,12 @@ async def test_dev_clock_advance_wakes_long_sleep() -> None:
     clock.advance(7200)
     async with asyncio.timeout(1):
         await sleeper
+
+
+def test_forwarded_calls_need_the_home_key() -> None:
+    from sidecar.forwarding import INTERNAL_HEADER, is_forwarded
+
+    assert is_forwarded({INTERNAL_HEADER: "k3y"}, "k3y")
+    assert not is_forwarded({INTERNAL_HEADER: "k3"}, "k3y")
+    assert not is_forwarded({}, "k3y")
+    assert not is_forwarded({INTERNAL_HEADER: ""}, "")  # no key configured: nothing matches
