@@ -65,17 +65,11 @@ ExtensionFactory = Callable[["Sidecar"], Extension]
 
 
 def default_extensions() -> list[ExtensionFactory]:
-    """The optional runtimes shipped with the sidecar, in start order."""
-    factories: list[ExtensionFactory] = []
-    with contextlib.suppress(ImportError):
-        from .pubsub import PubSubRuntime
+    """The runtimes shipped with the sidecar, in start order (an import error is a real error)."""
+    from .actors import ActorRuntime
+    from .pubsub import PubSubRuntime
 
-        factories.append(PubSubRuntime)
-    with contextlib.suppress(ImportError):
-        from .actors import ActorRuntime
-
-        factories.append(ActorRuntime)
-    return factories
+    return [PubSubRuntime, ActorRuntime]
 
 
 class Sidecar:
@@ -249,6 +243,14 @@ class Sidecar:
         )
 
     async def _connect_app(self) -> None:
+        try:
+            await self._connect_app_steps()
+        except Exception:
+            log.exception("sidecar %s: connecting to the app failed; stopping", self.config.app_id)
+            self.request_shutdown(force=True)
+            raise
+
+    async def _connect_app_steps(self) -> None:
         if self.app_channel is not None:
             await self.app_channel.wait_until_listening()
             log.info("app %s is listening on port %s", self.config.app_id, self.config.app_port)

@@ -29,6 +29,7 @@ from ..state import (
     EtagMismatchError,
     StateItem,
     StateStore,
+    StateStoreError,
     Upsert,
 )
 from ._common import empty, metadata_from_query, raw_json_response, read_body, sidecar_of
@@ -98,7 +99,7 @@ def _illegal_key(store: str, key: str) -> _KitError:
     return _KitError(400, "ERR_MALFORMED_REQUEST", message, details)
 
 
-def _state_error(code: str, message: str, exc: Exception) -> DaprError:
+def _state_error(code: str, message: str, exc: StateStoreError) -> DaprError:
     """daprd's ``stateErrorResponse``: 409 for an ETag mismatch, 400 invalid, else 500."""
     if isinstance(exc, BulkSetError):
         invalid = any(isinstance(e, EtagInvalidError) for e in exc.errors)
@@ -266,7 +267,7 @@ async def get_state(request: Request) -> Response:
     stored = target.key(key)
     try:
         item = await target.store.get(stored)
-    except Exception as exc:
+    except StateStoreError as exc:
         message = f"fail to get {key} from state store {target.name}: {exc}"
         raise _state_error("ERR_STATE_GET", message, exc) from exc
     if item is None or not item.value:
@@ -286,7 +287,7 @@ async def delete_state(request: Request) -> Response:
     item = {"options": options, "etag": request.headers.get("if-match")}
     try:
         await target.store.delete(_delete(item, stored))
-    except Exception as exc:
+    except StateStoreError as exc:
         raise _state_error("ERR_STATE_DELETE", prefix, exc) from exc
     return empty()
 
@@ -302,7 +303,7 @@ async def save_state(request: Request) -> Response:
             await target.store.set(ops[0])
         else:
             await target.store.bulk_set(ops)
-    except Exception as exc:
+    except StateStoreError as exc:
         message = f"failed saving state in state store {target.name}"
         raise _state_error("ERR_STATE_SAVE", message, exc) from exc
     return empty()
@@ -315,7 +316,7 @@ async def bulk_get_state(request: Request) -> Response:
     stored = [target.key(k) for k in keys]
     try:
         items = await target.store.bulk_get(stored) if stored else []
-    except Exception as exc:
+    except StateStoreError as exc:
         logger.warning("bulk get on %s failed: %s", target.name, exc)
         raise DaprError(500, "ERR_STATE_BULK_GET", str(exc)) from exc
     if any(item is not None and not _is_json(item.value) for item in items):
@@ -334,7 +335,7 @@ async def transact_state(request: Request) -> Response:
     ops = [_txn_op(target, op, meta) for op in operations]
     try:
         await target.store.transact(ops)
-    except Exception as exc:
+    except StateStoreError as exc:
         message = f"error while executing state transaction: {exc}"
         logger.debug("state transaction on %s failed: %s", target.name, exc)
         raise DaprError(500, "ERR_STATE_TRANSACTION", message) from exc

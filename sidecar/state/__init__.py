@@ -11,6 +11,7 @@ from ._base import (
     StateItem,
     StateStore,
     StateStoreError,
+    StoreFailedError,
     Upsert,
 )
 from ._factory import build_state_store
@@ -28,6 +29,7 @@ __all__ = [
     "StateItem",
     "StateStore",
     "StateStoreError",
+    "StoreFailedError",
     "Upsert",
     "build_state_store",
 ]

@@ -64,6 +64,10 @@ class StateStoreError(Exception):
     """Base of the errors a store raises for a refused operation."""
 
 
+class StoreFailedError(StateStoreError):
+    """The store's backend failed (a database error, a lost connection); the message says how."""
+
+
 class EtagMismatchError(StateStoreError):
     """The ETag (or first-write) condition did not hold for ``key``; nothing was written."""
 

@@ -28,6 +28,7 @@ from ._base import (
     InvalidTTLError,
     StateItem,
     StateStore,
+    StoreFailedError,
     Upsert,
     parse_ttl,
 )
@@ -164,7 +165,10 @@ class SqliteStateStore(StateStore):
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise RuntimeError(f"state store {self.name} is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        except sqlite3.Error as exc:
+            raise StoreFailedError(f"{type(exc).__name__}: {exc}") from exc
 
     @property
     def _db(self) -> sqlite3.Connection:

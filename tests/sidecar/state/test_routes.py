@@ -17,7 +17,7 @@ from sidecar._clock import ManualClock
 from sidecar._errors import DaprError
 from sidecar.api._common import json_response
 from sidecar.api.state import go_marshal, routes
-from sidecar.state import InMemoryStateStore, StateStore
+from sidecar.state import InMemoryStateStore, StateStore, StoreFailedError
 
 START = 1_800_000_000.0
 
@@ -368,3 +368,53 @@ def test_values_are_reserialised_as_go_does(value: Any, stored: bytes) -> None:
 async def test_null_metadata_values_are_empty_strings(client: httpx.AsyncClient) -> None:
     body = [{"key": "k", "value": 1, "metadata": {"ttlInSeconds": None}}]
     assert (await client.post("/v1.0/state/s", json=body)).status_code == 204
+
+
+class _Broken(InMemoryStateStore):
+    """A store whose backend fails (a database error) or that has a bug (a TypeError)."""
+
+    def __init__(self, clock: ManualClock, exc: Exception) -> None:
+        super().__init__("s", clock)
+        self.exc = exc
+
+    async def get(self, key: str) -> Any:
+        raise self.exc
+
+
+async def test_backend_failure_is_err_state_get_but_a_bug_is_not_disguised(
+    clock: ManualClock,
+) -> None:
+    import sqlite3
+
+    from sidecar.state import SqliteStateStore
+
+    failing = SqliteStateStore.__new__(SqliteStateStore)  # only its error translation is used
+    with pytest.raises(StoreFailedError, match="OperationalError: disk I/O error"):
+        failing._executor = _Executor()
+        await failing._run(_raise, sqlite3.OperationalError("disk I/O error"))
+    app = Starlette(routes=routes, exception_handlers={DaprError: _dapr_error})
+    app.state.sidecar = _Sidecar({"s": _Broken(clock, StoreFailedError("disk I/O error"))})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as c:
+        r = await c.get("/v1.0/state/s/k")
+        assert (r.status_code, r.json()["errorCode"]) == (500, "ERR_STATE_GET")
+    app.state.sidecar = _Sidecar({"s": _Broken(clock, TypeError("a bug"))})
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://d") as c:
+        with pytest.raises(TypeError, match="a bug"):  # reaches the app's handler for bugs
+            await c.get("/v1.0/state/s/k")
+
+
+class _Executor:
+    def submit(self, fn: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
