@@ -3,6 +3,10 @@
 A turn is identified by a reentrancy id. While a turn holds the lock, a request carrying the same
 id enters at once (depth + 1) instead of queueing; beyond ``max_depth`` nested entries it fails
 with ``StackDepthError``. ``None`` ids never re-enter: every such request is a new turn.
+
+At most ``MAX_WAITERS`` requests queue for one actor; one more fails at once with
+``TurnQueueFullError`` (a documented bound; daprd's queue has none). A queued request waits until
+its turn or until its caller hangs up (the request is then cancelled).
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ class StackDepthError(Exception):
 
     def __init__(self) -> None:
         super().__init__("maximum stack depth exceeded")
+
+
+MAX_WAITERS = 1_000
+
+
+class TurnQueueFullError(Exception):
+    """Too many requests already wait for this actor's turn."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{MAX_WAITERS} requests are already waiting for this actor's turn")
 
 
 class LockClosedError(Exception):
@@ -73,6 +87,8 @@ class TurnLock:
         self._depth = 1
 
     async def _wait(self, reentrancy_id: str | None) -> None:
+        if len(self._waiters) >= MAX_WAITERS:
+            raise TurnQueueFullError()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (reentrancy_id, future)
         self._waiters.append(entry)

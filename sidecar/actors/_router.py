@@ -18,7 +18,7 @@ from starlette.responses import Response
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError
 from ..forwarding import INTERNAL_HEADER
-from ._lock import StackDepthError
+from ._lock import StackDepthError, TurnQueueFullError
 from ._table import ActorTable
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ class Router:
                 )
         except StackDepthError as exc:
             raise DaprError(500, "ERR_ACTOR_STACK_DEPTH", str(exc)) from exc
+        except TurnQueueFullError as exc:
+            raise invoke_error(f"{actor_type}/{actor_id}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise invoke_error(f"error from actor service: {exc!r}") from exc
 

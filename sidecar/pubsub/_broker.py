@@ -2,9 +2,12 @@
 
 One broker per component per sidecar; nothing is persisted or shared between sidecars. A message
 published to a topic nobody subscribes to is discarded. Each subscription receives its messages
-one at a time, in publish order: ``publish`` waits until the previous delivery to every matching
-subscriber has finished, then starts the new delivery and returns without waiting for it. A
-failed delivery is only logged; nothing is redelivered. Subscription topics ending in ``*``
+one at a time, in publish order; ``publish`` queues the message for every matching subscriber and
+returns at once, so a subscriber that hangs holds up only its own queue, never the publisher (as
+contrib's event bus hands each message to a goroutine that waits for the subscriber's lock). A
+queue holds at most ``MAX_PENDING`` messages; past that ``publish`` raises BrokerFullError and
+queues nothing (a documented bound: contrib's queue grows without one). A failed delivery is only
+logged; nothing is redelivered. Subscription topics ending in ``*``
 match every topic with that prefix (but not the prefix itself).
 """
 
@@ -28,9 +31,19 @@ class Message:
 Handler = Callable[[Message], Awaitable[None]]
 
 
+MAX_PENDING = 10_000  # messages waiting per subscriber
+
+
 class BrokerClosedError(Exception):
     def __init__(self) -> None:
         super().__init__("component is closed")
+
+
+class BrokerFullError(Exception):
+    def __init__(self, topic: str) -> None:
+        super().__init__(
+            f"{MAX_PENDING} messages are already waiting for a subscriber of topic {topic!r}"
+        )
 
 
 @dataclass(eq=False)
@@ -38,6 +51,7 @@ class _Subscriber:
     topic: str
     handler: Handler
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pending: int = 0  # queued or being delivered
 
     def wants(self, topic: str) -> bool:
         if self.topic == topic:
@@ -61,24 +75,25 @@ class InMemoryBroker:
         """Hand ``message`` to every matching subscriber; raises BrokerClosedError after close."""
         if self._closed:
             raise BrokerClosedError()
-        for sub in [s for s in self._subscribers if s.wants(message.topic)]:
-            await sub.lock.acquire()
-            if self._closed:
-                sub.lock.release()
-                raise BrokerClosedError()
+        subs = [s for s in self._subscribers if s.wants(message.topic)]
+        if any(s.pending >= MAX_PENDING for s in subs):
+            raise BrokerFullError(message.topic)
+        for sub in subs:
+            sub.pending += 1
             task = asyncio.create_task(self._deliver(sub, message), name=f"pubsub {sub.topic}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, sub: _Subscriber, message: Message) -> None:
         try:
-            await sub.handler(message)
+            async with sub.lock:  # FIFO: tasks queue on the lock in publish order
+                await sub.handler(message)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("delivery of a message on topic %s failed", message.topic)
         finally:
-            sub.lock.release()
+            sub.pending -= 1
 
     async def drain(self) -> None:
         """Wait until every started delivery has finished (tests and graceful stop)."""

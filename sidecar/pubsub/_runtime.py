@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from .. import gojson
 from .._components import Component, ComponentError
 from . import _errors, _subscriptions
-from ._broker import BrokerClosedError, InMemoryBroker, Message
+from ._broker import BrokerClosedError, BrokerFullError, InMemoryBroker, Message
 from ._delivery import Deliverer
 from ._subscriptions import TopicSubscription
 
@@ -151,7 +151,7 @@ class PubSubRuntime:
             raise _errors.forbidden(pubsub, topic, self.app_id)
         try:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
-        except BrokerClosedError as exc:
+        except (BrokerClosedError, BrokerFullError) as exc:
             raise _errors.publish_failed(pubsub, topic, str(exc)) from exc
 
     async def drain(self) -> None:

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from sidecar.actors._lock import LockClosedError, StackDepthError, TurnLock
+from sidecar.actors import _lock
+from sidecar.actors._lock import LockClosedError, StackDepthError, TurnLock, TurnQueueFullError
 
 
 async def _settle() -> None:
@@ -97,4 +98,22 @@ async def test_closed_lock_refuses_and_wakes_waiters() -> None:
             await waiting
     with pytest.raises(LockClosedError):
         await lock.acquire(None, 32)
+    assert not lock.busy
+
+
+async def test_queue_is_bounded_and_a_full_queue_refuses_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_lock, "MAX_WAITERS", 2)
+    lock = TurnLock()
+    await lock.acquire(None, 32)
+    waiters = [asyncio.create_task(lock.acquire(None, 32)) for _ in range(2)]
+    await _settle()
+    with pytest.raises(TurnQueueFullError, match="2 requests are already waiting"):
+        await lock.acquire(None, 32)
+    lock.release()
+    await waiters[0]
+    lock.release()
+    await waiters[1]
+    lock.release()
     assert not lock.busy

@@ -9,7 +9,6 @@ import pytest
 
 from sidecar import gojson as _gojson
 from sidecar.pubsub import _envelope
-from sidecar.pubsub._broker import InMemoryBroker, Message
 from sidecar.pubsub._bulk import event_bytes
 from sidecar.pubsub._cel import CelEvalError, CelSyntaxError, compile_match
 from sidecar.pubsub._delivery import Outcome, outcome_of
@@ -298,26 +297,3 @@ def test_bulk_event_mismatch(event: Any, content_type: str) -> None:
 async def _settle() -> None:
     for _ in range(20):  # let ready callbacks run; no wall-clock waiting
         await asyncio.sleep(0)
-
-
-async def test_broker_serial_in_order_and_blocking_publish() -> None:
-    broker, seen, gate = InMemoryBroker(), [], asyncio.Event()
-
-    async def handler(msg: Message) -> None:
-        seen.append(msg.data)
-        if msg.data == b"1":
-            await gate.wait()
-
-    broker.subscribe("t", handler)
-    await broker.publish(Message("t", b"1", {}))
-    second = asyncio.create_task(broker.publish(Message("t", b"2", {})))
-    await _settle()
-    assert seen == [b"1"] and not second.done()  # publish waits for the previous delivery
-    gate.set()
-    await asyncio.wait_for(second, 5)
-    await asyncio.wait_for(broker.drain(), 5)
-    assert seen == [b"1", b"2"]
-    await broker.publish(Message("nobody", b"3", {}))  # discarded
-    await broker.close()
-    with pytest.raises(Exception, match="component is closed"):
-        await broker.publish(Message("t", b"4", {}))
