@@ -12,16 +12,14 @@ import contextlib
 import itertools
 import logging
 import os
-import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
 import httpx
-import uvicorn
 from httpx_aiohttp import HttpxAiohttpClient
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
@@ -30,6 +28,8 @@ from ._app_channel import AppChannel
 from ._clock import Clock, DevClock, SystemClock
 from ._components import ComponentError, Resources, load_resources
 from ._config import SidecarConfig
+from ._http_server import listen, raise_open_file_limit
+from ._http_server import server as http_server
 from ._registry import Entry, Registry
 from .api import build_app
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
@@ -37,14 +37,8 @@ from .state import StateStore, build_state_store
 
 log = logging.getLogger(__name__)
 RUNTIME_VERSION = "1.18.3-local"
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its signal handlers: only the CLI entry point handles signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+# Outbound connections (to the app and other sidecars) at once; above the scheduler's deliveries
+OUTBOUND_CONNECTIONS = 2048
 
 
 class Extension(Protocol):
@@ -96,7 +90,9 @@ class Sidecar:
         # httpx's API over aiohttp's connection pool: several times faster under concurrency
         self.http: httpx.AsyncClient = HttpxAiohttpClient(
             timeout=httpx.Timeout(None, connect=5.0),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+            limits=httpx.Limits(
+                max_connections=OUTBOUND_CONNECTIONS, max_keepalive_connections=256
+            ),
         )
         self.app_channel: AppChannel | None = None
         if config.app_port:
@@ -201,22 +197,10 @@ class Sidecar:
         self.state_stores[comp.name] = store
 
     async def _start_server(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
-        sock.bind((self.config.listen_host, self.config.http_port))
-        sock.listen(2048)
-        sock.setblocking(False)
+        raise_open_file_limit()
+        sock = listen(self.config.listen_host, self.config.http_port)
         self.http_port = sock.getsockname()[1]
-        server = _QuietServer(
-            uvicorn.Config(
-                self.asgi,
-                log_level="warning",
-                lifespan="off",
-                access_log=False,
-                timeout_graceful_shutdown=int(self.config.graceful_shutdown_seconds),
-            )
-        )
+        server = http_server(self.asgi, graceful_seconds=self.config.graceful_shutdown_seconds)
         task = asyncio.create_task(server.serve(sockets=[sock]), name="sidecar http")
 
         async def shutdown() -> None:

@@ -83,7 +83,7 @@ class Scheduler:
         store: JobStore,
         clock: Clock,
         *,
-        max_inflight: int = 128,
+        max_inflight: int = 1024,
         batch: int = 256,
         lease: float = 30.0,
     ) -> None:
