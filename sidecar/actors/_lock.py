@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
@@ -42,7 +42,8 @@ class LockClosedError(Exception):
 class TurnLock:
     """FIFO lock with reentrancy by id. ``busy`` tells whether a turn is running or queued."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_idle: Callable[[], None] | None = None) -> None:
+        self.on_idle = on_idle  # called whenever the lock ends up free with nobody waiting
         self._holder: str | None = None
         self._depth = 0
         self._waiters: collections.deque[tuple[str | None, asyncio.Future[None]]] = (
@@ -116,6 +117,8 @@ class TurnLock:
                 self._grant(reentrancy_id)
                 future.set_result(None)
                 return
+        if self.on_idle is not None and not self.closed:
+            self.on_idle()
 
     def close(self) -> None:
         """Refuse new turns; queued requests wake, pass the lock on, and raise LockClosedError."""

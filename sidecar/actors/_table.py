@@ -4,12 +4,19 @@ An actor becomes active on its first turn. Every turn sets its deadline to the t
 the type's idle timeout; a background task deactivates an idle actor exactly at its deadline
 (close its lock, send ``DELETE /actors/{type}/{id}``, forget it). Turns that arrive while that
 DELETE is in flight wait for it and then activate the actor afresh.
+
+Deadlines wait in a heap (lazily: an entry whose deadline is no longer the actor's is skipped), so
+a turn costs O(log n) and wakes the background task only when it makes the earliest deadline
+earlier; the task looks only at actors whose deadline has come.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import heapq
+import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -44,6 +51,9 @@ class ActorTable:
         self._deactivate = deactivate
         self._actors: dict[Key, ActiveActor] = {}
         self._leaving: dict[Key, asyncio.Event] = {}
+        self._deadlines: list[tuple[float, int, Key]] = []
+        self._seq = itertools.count()
+        self._sleeping_until: float | None = None
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -65,12 +75,23 @@ class ActorTable:
         rid = reentrancy_id if cfg.reentrant else None
         actor = await self._acquire((actor_type, actor_id), rid, cfg)
         actor.deadline = self.clock.now() + cfg.idle_timeout
-        self._wakeup.set()
         try:
             yield actor
         finally:
-            actor.lock.release()
+            actor.lock.release()  # calls _watch when the actor is left idle
+
+    def _watch(self, actor: ActiveActor) -> None:
+        """Queue the idle actor's deadline; wake the task only if it comes first."""
+        key = (actor.actor_type, actor.actor_id)
+        heapq.heappush(self._deadlines, (actor.deadline, next(self._seq), key))
+        if len(self._deadlines) > 2 * len(self._actors) + 1024:
+            self._compact()
+        if self._sleeping_until is None or actor.deadline < self._sleeping_until:
             self._wakeup.set()
+
+    def _compact(self) -> None:
+        self._deadlines = [(a.deadline, next(self._seq), k) for k, a in self._actors.items()]
+        heapq.heapify(self._deadlines)
 
     async def _acquire(self, key: Key, rid: str | None, cfg: TypeConfig) -> ActiveActor:
         while True:
@@ -81,6 +102,7 @@ class ActorTable:
             actor = self._actors.get(key)
             if actor is None:
                 actor = ActiveActor(*key, deadline=self.clock.now() + cfg.idle_timeout)
+                actor.lock.on_idle = functools.partial(self._watch, actor)
                 self._actors[key] = actor
             with contextlib.suppress(LockClosedError):
                 await actor.lock.acquire(rid, cfg.max_stack_depth)
@@ -94,16 +116,27 @@ class ActorTable:
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
-            now = self.clock.now()
-            idle = [a for a in self._actors.values() if not a.lock.busy]
-            for actor in [a for a in idle if a.deadline <= now]:
+            for actor in self._due(self.clock.now()):
                 if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
                     await self.deactivate(actor)
-            deadlines = [a.deadline for a in idle if a.deadline > now]
-            await self._sleep(min(deadlines, default=None))
+            await self._sleep(self._deadlines[0][0] if self._deadlines else None)
+
+    def _due(self, now: float) -> list[ActiveActor]:
+        """Pop the deadlines that have come; the idle actors they still belong to."""
+        out: list[ActiveActor] = []
+        while self._deadlines and self._deadlines[0][0] <= now:
+            deadline, _, key = heapq.heappop(self._deadlines)
+            actor = self._actors.get(key)
+            if actor is not None and actor.deadline == deadline and not actor.lock.busy:
+                out.append(actor)
+        return out
 
     async def _sleep(self, deadline: float | None) -> None:
-        await sleep_until_or_woken(self.clock, deadline, self._wakeup)
+        self._sleeping_until = deadline
+        try:
+            await sleep_until_or_woken(self.clock, deadline, self._wakeup)
+        finally:
+            self._sleeping_until = None
 
     async def deactivate(self, actor: ActiveActor) -> None:
         """Close the actor's lock, tell the app, forget the actor (daprd's order, §3.4)."""

@@ -19,18 +19,21 @@ async def test_write_waits_for_another_writer_without_blocking_the_loop(tmp_path
     other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
     other.execute("INSERT INTO t VALUES ('a', 'other')")
     ticks = 0
+    ten_ticks = asyncio.Event()
 
-    async def heartbeat() -> None:
+    async def heartbeat() -> None:  # the loop keeps turning while the write waits
         nonlocal ticks
         while True:
             ticks += 1
+            if ticks == 10:
+                ten_ticks.set()
             await asyncio.sleep(0.01)
 
-    beating = asyncio.create_task(heartbeat())
     writing = asyncio.create_task(db.execute("INSERT INTO t VALUES ('b', 'mine')"))
-    await asyncio.sleep(0.2)
-    assert not writing.done()  # waiting for the lock...
-    assert ticks >= 10  # ...without stalling the event loop
+    beating = asyncio.create_task(heartbeat())
+    async with asyncio.timeout(10):
+        await ten_ticks.wait()  # ten turns of the loop went by...
+    assert not writing.done()  # ...while the write still waits for the lock
     threading.Thread(target=lambda: other.execute("COMMIT")).start()
     async with asyncio.timeout(5):
         _, count = await writing
@@ -39,4 +42,26 @@ async def test_write_waits_for_another_writer_without_blocking_the_loop(tmp_path
     assert rows == [("a", "other"), ("b", "mine")]
     beating.cancel()
     other.close()
+    await db.close()
+
+
+async def test_checkpoints_run_on_the_worker_thread_never_inline(tmp_path: Path) -> None:
+    db = LoopSqlite(tmp_path / "x.db")
+    db.CHECKPOINT_EVERY = 10
+    await db.open(SCHEMA)
+    assert db._fast is not None
+    assert db._fast.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    threads: list[str] = []
+    run = db._run_checkpoint
+
+    def spy() -> object:
+        threads.append(threading.current_thread().name)
+        return run()
+
+    db._run_checkpoint = spy  # type: ignore[method-assign]
+    for i in range(25):
+        await db.execute("INSERT INTO t VALUES (?, 'v')", (str(i),))
+    if db._checkpoint is not None:
+        await db._checkpoint
+    assert threads and all(t.startswith("sqlite x.db") for t in threads)
     await db.close()

@@ -1,0 +1,66 @@
+"""The actor table's idle deactivation: deadlines in a heap, no scan per turn."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sidecar._clock import ManualClock
+from sidecar.actors._config import TypeConfig
+from sidecar.actors._table import ActorTable
+
+
+async def _settle() -> None:
+    for _ in range(20):  # let ready callbacks run; no wall-clock waiting
+        await asyncio.sleep(0)
+
+
+def _table(clock: ManualClock, gone: list[str]) -> ActorTable:
+    async def deactivate(actor_type: str, actor_id: str) -> None:
+        gone.append(actor_id)
+
+    return ActorTable(clock, lambda _t: TypeConfig(idle_timeout=60.0), deactivate)
+
+
+async def test_turns_do_not_wake_the_idle_task_when_an_earlier_deadline_waits() -> None:
+    clock, gone = ManualClock(1000.0), []
+    table = _table(clock, gone)
+    table.start()
+    wakeups = 0
+    due = table._due
+
+    def counting(now: float) -> list[object]:
+        nonlocal wakeups
+        wakeups += 1
+        return due(now)  # type: ignore[return-value]
+
+    table._due = counting  # type: ignore[assignment,method-assign]
+    async with table.turn("A", "first", None):
+        pass
+    await _settle()
+    before = wakeups
+    for i in range(200):
+        async with table.turn("A", str(i), None):
+            pass
+        await _settle()
+    assert wakeups == before  # later deadlines never wake the task
+    clock.advance(60)
+    await _settle()
+    assert gone[0] == "first" and sorted(gone) == sorted(["first", *map(str, range(200))])
+    await table.stop()
+
+
+async def test_actor_left_idle_by_a_cancelled_waiter_is_still_deactivated() -> None:
+    clock, gone = ManualClock(1000.0), []
+    table = _table(clock, gone)
+    table.start()
+    holder = table.turn("A", "a", None)
+    await holder.__aenter__()
+    waiter = asyncio.create_task(table.turn("A", "a", None).__aenter__())
+    await _settle()
+    await holder.__aexit__(None, None, None)  # grants the turn to the waiter...
+    waiter.cancel()  # ...which is cancelled before it runs: it passes the turn on
+    await asyncio.gather(waiter, return_exceptions=True)
+    clock.advance(61)
+    await _settle()
+    assert gone == ["a"]
+    await table.stop()
