@@ -58,14 +58,16 @@ def lateness_stats(late: list[float]) -> dict[str, float]:
 # --- ours ------------------------------------------------------------------------------------
 
 
-async def run_ours(n: int, burst: int, spread: float, workdir: Path) -> dict[str, Any]:
+async def run_ours(
+    n: int, burst: int, spread: float, workdir: Path, sync: str = "NORMAL"
+) -> dict[str, Any]:
     from sidecar._clock import SystemClock
     from sidecar.jobs import JobRecord, JobSpec, Outcome, Scheduler, SqliteJobStore
 
     owner, path, clock = "app||default||bench", workdir / "scheduler.db", SystemClock()
     spec = JobSpec(due_time="24h", data='"x"')
-    out: dict[str, Any] = {"system": "ours", "n": n}
-    async with SqliteJobStore(path) as store:
+    out: dict[str, Any] = {"system": f"ours (synchronous={sync})", "n": n}
+    async with SqliteJobStore(path, synchronous=sync) as store:
         start = time.perf_counter()
         for i in range(n):
             now = clock.now()
@@ -162,8 +164,9 @@ def run_apscheduler(n: int, burst: int, spread: float, workdir: Path) -> dict[st
 
 def child(system: str, n: int, burst: int, spread: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        if system == "ours":
-            result = asyncio.run(run_ours(n, burst, spread, Path(tmp)))
+        if system in ("ours", "ours-full"):
+            sync = "FULL" if system == "ours-full" else "NORMAL"
+            result = asyncio.run(run_ours(n, burst, spread, Path(tmp), sync))
         else:
             result = run_apscheduler(n, burst, spread, Path(tmp))
     sys.stdout.write(json.dumps(result) + "\n")

@@ -80,7 +80,9 @@ class Sidecar:
     ) -> None:
         self.config = config
         self.clock: Clock = clock or (DevClock() if config.dev_clock else SystemClock())
-        self.job_store: JobStore = job_store or SqliteJobStore(config.scheduler_db)
+        self.job_store: JobStore = job_store or SqliteJobStore(
+            config.scheduler_db, synchronous=config.job_sync
+        )
         self._own_store = job_store is None
         self.scheduler = Scheduler(self.job_store, self.clock)
         self.registry = Registry(config.home)

@@ -47,8 +47,9 @@ class LoopSqlite:
     connection that never waits (``busy_timeout=0``); only when another connection (another
     sidecar process) holds the write lock is it run again on a worker thread, on a connection that
     waits up to ``busy_timeout``. A statement refused as busy changed nothing, so the retry is safe.
-    Every statement autocommits: when ``execute`` returns, the write is in the database file's
-    write-ahead log (see ``synchronous`` for what survives a crash).
+    Every statement autocommits: when ``execute`` returns, the write is in the write-ahead log. It
+    then survives the death of any process; under ``synchronous=NORMAL`` an OS crash or power loss
+    can lose writes since the last checkpoint, under ``FULL`` (an fsync per write) it cannot.
 
     WAL checkpoints (copying the log back into the database, tens of milliseconds) never run on
     the event loop: automatic checkpoints are off on the inline connection, and every

@@ -51,9 +51,9 @@ def _row(row: Any) -> JobRecord:
 class SqliteJobStore(JobStore):
     """Jobs in one SQLite file, safe to share between processes of one runtime home."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
         self.path = path
-        self.db = LoopSqlite(path)
+        self.db = LoopSqlite(path, synchronous=synchronous)
 
     async def open(self) -> None:
         await self.db.open(_SCHEMA)
