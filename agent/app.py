@@ -42,7 +42,12 @@ def create_app(
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
-            logger.info("pm-agent ready; sidecar %s", settings.dapr_http_endpoint)
+            logger.info(
+                "agent ready on http://%s:%d (API docs /docs); sidecar %s",
+                settings.app_host,
+                settings.app_port,
+                settings.dapr_http_endpoint,
+            )
             yield
 
     app = FastAPI(

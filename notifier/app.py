@@ -47,6 +47,13 @@ def create_app(
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
             app.state.service = _service(settings, client, sleep)
+            logger.info(
+                "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
+                settings.app_host,
+                settings.app_port,
+                settings.dapr_http_endpoint,
+                settings.state_store,
+            )
             yield
 
     app = FastAPI(

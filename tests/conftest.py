@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+OUTBOUND_LOGGERS = ("httpx", "httpcore")
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For tests of an app's ``configure_logging``, which changes process-wide loggers."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in OUTBOUND_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
