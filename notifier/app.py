@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
-from fastapi.responses import JSONResponse
 from httpx_aiohttp import HttpxAiohttpClient
 
+from . import _edge as edge
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
 from ._service import Intake, NotificationService
@@ -61,6 +61,7 @@ def create_app(
         description="Stores and delivers each notification once.",
         lifespan=lifespan,
     )
+    edge.install(app)
     app.add_exception_handler(NotifierError, _error)
     _routes(app)
     return app
@@ -85,6 +86,7 @@ def _service(
 
 def _routes(app: FastAPI) -> None:
     errors: dict[int | str, dict[str, Any]] = {502: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+    bad_body: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody} for c in (400, 415, 422)}
 
     @app.post(
         "/notifications",
@@ -92,8 +94,8 @@ def _routes(app: FastAPI) -> None:
         status_code=201,
         responses={
             **errors,
+            **bad_body,
             200: {"model": IntakeResult, "description": "Repeat of a delivered id."},
-            400: {"description": "The body is not JSON (FastAPI's own answer)."},
         },
         summary="Store and deliver a notification (once per id)",
     )
@@ -119,10 +121,10 @@ def _routes(app: FastAPI) -> None:
         return {"status": "ok"}
 
 
-async def _error(_: Request, exc: Exception) -> JSONResponse:
+async def _error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotifierError)
     logger.warning("%s", exc)
-    return JSONResponse({"errorCode": exc.code, "message": exc.message}, exc.status)
+    return edge.error_json(exc.status, exc.code, exc.message)
 
 
 def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from actors import JOB_KINDS, JobRecord, TaskError, parse_job_name
 
-from .._errors import error_json
+from .._edge import error_json
 from .._gateway import ActorCallFailedError
 from .._lab import decode, execute_scheduled_task
 from ..deps import Gateway
