@@ -21,6 +21,8 @@ from ._store import StateStore
 from .schemas import ErrorBody, IntakeResult, NotificationIn, NotificationList
 
 logger = logging.getLogger(__name__)
+SIDECAR_ROUTES = ("POST /notifications", "* /dapr")  # the intake, by service invocation
+API_ROUTES = ("GET /notifications",)
 
 
 def get_service(request: Request) -> NotificationService:
@@ -63,6 +65,9 @@ def create_app(
     )
     edge.install(app)
     app.add_exception_handler(NotifierError, _error)
+    guards = edge.app_token_guards(settings.app_api_token, SIDECAR_ROUTES)
+    guards += edge.api_key_guards(settings.api_key, "NOTIFIER_API_KEY", API_ROUTES)
+    app.add_middleware(edge.TokenGuard, guards=guards)
     _routes(app)
     return app
 
@@ -85,7 +90,7 @@ def _service(
 
 
 def _routes(app: FastAPI) -> None:
-    errors: dict[int | str, dict[str, Any]] = {502: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+    errors: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody} for c in (401, 502, 503)}
     bad_body: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody} for c in (400, 415, 422)}
 
     @app.post(

@@ -19,9 +19,10 @@ from .._edge import error_json
 from .._gateway import ActorCallFailedError
 from .._lab import decode, execute_scheduled_task
 from ..deps import Gateway
+from ..schemas import ErrorBody
 
 logger = logging.getLogger(__name__)
-router = APIRouter(tags=["dapr"])
+router = APIRouter(tags=["dapr"], responses={401: {"model": ErrorBody}})
 
 
 @router.post("/job/{name}", summary="Job trigger (called by the Dapr sidecar)")
