@@ -10,11 +10,18 @@ import uvicorn
 from ._settings import AgentSettings
 from .app import create_app
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+OUTBOUND_LOGGERS = ("httpx", "httpcore")  # a line per outbound request: detail, not news
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for name in OUTBOUND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     settings = AgentSettings.from_env(os.environ)
     uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port)
 

@@ -1,16 +1,19 @@
-"""One translation of every error the agent can raise into JSON with the right status."""
+"""One translation of every error the agent can raise into JSON with the right status, in the
+shape of :mod:`agent._edge` (which also answers FastAPI's and Starlette's own refusals)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
-from actors import TaskError
+from actors import InvalidFieldError, InvalidIdError, TaskError
 
+from . import _edge as edge
+from ._edge import error_json, http_error, path_templates
 from ._gateway import ActorCallFailedError
 from ._sidecar import SidecarError
 
@@ -18,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 STATUS_BY_CODE = {
     "ERR_INVALID_ID": 400,
+    "ERR_INVALID_JOB": 400,
     "ERR_INVALID_FIELD": 422,
     "ERR_INVALID_TIME": 422,
     "ERR_INVALID_DURATION": 422,
@@ -26,13 +30,13 @@ STATUS_BY_CODE = {
     "ERR_TASK_CONFLICT": 409,
     "ERR_TASK_ID_CONFLICT": 409,
 }
+ID_PARAMS = frozenset({"agent_id", "task_id"})  # path parameters validated as ids (deps.py)
 
 
-def error_json(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
-) -> JSONResponse:
-    body = {"errorCode": code, "message": message, "details": details or {}}
-    return JSONResponse(body, status)
+class InvalidJobError(InvalidFieldError):
+    """The Jobs API refused a lab job for one of its values (the caller's mistake)."""
+
+    default_code = "ERR_INVALID_JOB"
 
 
 async def _task_error(_: Request, exc: Exception) -> JSONResponse:
@@ -41,13 +45,30 @@ async def _task_error(_: Request, exc: Exception) -> JSONResponse:
     return error_json(status, exc.code, exc.message, dict(exc.details))
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"][1:]) or "body"
-    return error_json(
-        422, "ERR_INVALID_FIELD", f"invalid {field}: {first['msg']}", {"field": field}
-    )
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    bad_param = _slashed_param(request) if exc.status_code == 404 else None
+    if bad_param is not None:
+        return await _task_error(request, bad_param)
+    return await http_error(request, exc)
+
+
+def _slashed_param(request: Request) -> TaskError | None:
+    """Routing sees the decoded path, so ``a%2Fb`` in an id finds no route; matched against the
+    raw path, the route is found and the parameter named."""
+    raw = request.scope.get("raw_path", b"").split(b"?", 1)[0].decode("latin-1")
+    for pattern, _ in path_templates(request):
+        match = pattern.match(raw)
+        for name, value in (match.groupdict() if match else {}).items():
+            if "/" in unquote(value):
+                return _bad_param(name, unquote(value))
+    return None
+
+
+def _bad_param(name: str, value: str) -> TaskError:
+    if name in ID_PARAMS:
+        return InvalidIdError(name, value)
+    return InvalidFieldError(name, f"{value!r} must not contain '/'")
 
 
 async def _actor_failed(_: Request, exc: Exception) -> JSONResponse:
@@ -64,7 +85,8 @@ async def _sidecar_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    edge.install(app)
     app.add_exception_handler(TaskError, _task_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(ActorCallFailedError, _actor_failed)
     app.add_exception_handler(SidecarError, _sidecar_error)

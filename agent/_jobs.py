@@ -12,9 +12,20 @@ from ._sidecar import Sidecar
 
 
 def failure_policy(interval: timedelta, max_retries: int) -> dict[str, Any]:
-    """A constant policy; the interval in protobuf Duration form (``"5s"``, ``"0.5s"``)."""
-    seconds = f"{interval.total_seconds():g}s"
-    return {"constant": {"interval": seconds, "maxRetries": max_retries}}
+    """A constant policy; the interval as a protobuf Duration (``"5s"``, ``"0.500s"``)."""
+    return {"constant": {"interval": proto_duration(interval), "maxRetries": max_retries}}
+
+
+def proto_duration(duration: timedelta) -> str:
+    """Protobuf Duration JSON as protojson writes it: whole seconds, then 0, 3 or 6 fractional
+    digits (9 would be nanoseconds, finer than ``timedelta``), ``s``. Integer arithmetic only."""
+    micros = duration // timedelta(microseconds=1)
+    sign = "-" if micros < 0 else ""
+    seconds, fraction = divmod(abs(micros), 1_000_000)
+    if fraction == 0:
+        return f"{sign}{seconds}s"
+    digits = f"{fraction:06d}"
+    return f"{sign}{seconds}.{digits.removesuffix('000')}s"
 
 
 class JobsClient:

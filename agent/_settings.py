@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
@@ -22,7 +22,9 @@ class AgentSettings:
     app_port: int = 8002
     app_host: str = "127.0.0.1"
     dapr_http_endpoint: str = "http://127.0.0.1:3500"
-    dapr_api_token: str | None = None
+    dapr_api_token: str | None = field(default=None, repr=False)
+    app_api_token: str | None = field(default=None, repr=False)  # required from the sidecar
+    api_key: str | None = field(default=None, repr=False)  # required on the task and lab API
     jobs_api_version: JobsApiVersion = JobsApiVersion.ALPHA1
     notifier_app_id: str = "notifier"
     default_remind_before: timedelta = timedelta(minutes=15)
@@ -38,6 +40,8 @@ class AgentSettings:
             app_host=env.get("APP_HOST", cls.app_host),
             dapr_http_endpoint=sidecar_endpoint(env),
             dapr_api_token=env.get("DAPR_API_TOKEN") or None,
+            app_api_token=env.get("APP_API_TOKEN") or None,
+            api_key=env.get("PM_API_KEY") or None,
             jobs_api_version=_version(env.get("DAPR_JOBS_API_VERSION", cls.jobs_api_version)),
             notifier_app_id=env.get("PM_NOTIFIER_APP_ID", cls.notifier_app_id),
             default_remind_before=_duration(env, "PM_DEFAULT_REMIND_BEFORE", "15m"),

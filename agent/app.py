@@ -14,12 +14,15 @@ from httpx_aiohttp import HttpxAiohttpClient
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 
+from . import _edge as edge
 from . import _errors
 from ._runtime import AgentRuntime
 from ._settings import AgentSettings
 from .routes import jobs, lab, tasks
 
 logger = logging.getLogger(__name__)
+SIDECAR_ROUTES = ("* /job", "* /actors", "* /dapr")  # job triggers, the SDK's actor host
+API_ROUTES = ("* /agents", "* /programmatic", "* /executeScheduledTask")
 
 
 def create_app(
@@ -42,7 +45,12 @@ def create_app(
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
-            logger.info("pm-agent ready; sidecar %s", settings.dapr_http_endpoint)
+            logger.info(
+                "agent ready on http://%s:%d (API docs /docs); sidecar %s",
+                settings.app_host,
+                settings.app_port,
+                settings.dapr_http_endpoint,
+            )
             yield
 
     app = FastAPI(
@@ -52,9 +60,17 @@ def create_app(
     )
     dapr_actor = DaprActor(app)
     _errors.install(app)
+    app.add_middleware(edge.TokenGuard, guards=_guards(settings))
     for router in (tasks.router, jobs.router, lab.router):
         app.include_router(router)
     return app
+
+
+def _guards(settings: AgentSettings) -> list[edge.Guard]:
+    return [
+        *edge.app_token_guards(settings.app_api_token, SIDECAR_ROUTES),
+        *edge.api_key_guards(settings.api_key, "PM_API_KEY", API_ROUTES),
+    ]
 
 
 async def _register(dapr_actor: DaprActor | None, runtime: AgentRuntime) -> None:

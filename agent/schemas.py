@@ -111,5 +111,5 @@ class LabAck(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 404, 409, 422, 502, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 404, 409, 415, 422, 502, 503)
 }

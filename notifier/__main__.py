@@ -11,10 +11,17 @@ from ._settings import NotifierSettings
 from .app import create_app
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+OUTBOUND_LOGGERS = ("httpx", "httpcore")  # a line per outbound request: detail, not news
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for name in OUTBOUND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging()
     settings = NotifierSettings.from_env(os.environ)
     uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 N = TypeVar("N", int, float)
@@ -14,7 +14,9 @@ class NotifierSettings:
     app_port: int = 8003
     app_host: str = "127.0.0.1"
     dapr_http_endpoint: str = "http://127.0.0.1:3500"
-    dapr_api_token: str | None = None
+    dapr_api_token: str | None = field(default=None, repr=False)
+    app_api_token: str | None = field(default=None, repr=False)  # required on the intake
+    api_key: str | None = field(default=None, repr=False)  # required on the history
     state_store: str = "statestore"
     webhook_url: str | None = None
     webhook_attempts: int = 3
@@ -28,6 +30,8 @@ class NotifierSettings:
             app_host=env.get("APP_HOST", cls.app_host),
             dapr_http_endpoint=_endpoint(env),
             dapr_api_token=env.get("DAPR_API_TOKEN") or None,
+            app_api_token=env.get("APP_API_TOKEN") or None,
+            api_key=env.get("NOTIFIER_API_KEY") or None,
             state_store=env.get("NOTIFIER_STATE_STORE", cls.state_store),
             webhook_url=env.get("NOTIFIER_WEBHOOK_URL") or None,
             webhook_attempts=_num(env, "NOTIFIER_WEBHOOK_ATTEMPTS", cls.webhook_attempts, int),

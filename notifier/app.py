@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
-from fastapi.responses import JSONResponse
 from httpx_aiohttp import HttpxAiohttpClient
 
+from . import _edge as edge
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
 from ._service import Intake, NotificationService
@@ -21,6 +21,8 @@ from ._store import StateStore
 from .schemas import ErrorBody, IntakeResult, NotificationIn, NotificationList
 
 logger = logging.getLogger(__name__)
+SIDECAR_ROUTES = ("POST /notifications", "* /dapr")  # the intake, by service invocation
+API_ROUTES = ("GET /notifications",)
 
 
 def get_service(request: Request) -> NotificationService:
@@ -47,6 +49,13 @@ def create_app(
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
             app.state.service = _service(settings, client, sleep)
+            logger.info(
+                "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
+                settings.app_host,
+                settings.app_port,
+                settings.dapr_http_endpoint,
+                settings.state_store,
+            )
             yield
 
     app = FastAPI(
@@ -54,7 +63,11 @@ def create_app(
         description="Stores and delivers each notification once.",
         lifespan=lifespan,
     )
+    edge.install(app)
     app.add_exception_handler(NotifierError, _error)
+    guards = edge.app_token_guards(settings.app_api_token, SIDECAR_ROUTES)
+    guards += edge.api_key_guards(settings.api_key, "NOTIFIER_API_KEY", API_ROUTES)
+    app.add_middleware(edge.TokenGuard, guards=guards)
     _routes(app)
     return app
 
@@ -77,7 +90,8 @@ def _service(
 
 
 def _routes(app: FastAPI) -> None:
-    errors: dict[int | str, dict[str, Any]] = {502: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+    errors: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody} for c in (401, 502, 503)}
+    bad_body: dict[int | str, dict[str, Any]] = {c: {"model": ErrorBody} for c in (400, 415, 422)}
 
     @app.post(
         "/notifications",
@@ -85,8 +99,8 @@ def _routes(app: FastAPI) -> None:
         status_code=201,
         responses={
             **errors,
+            **bad_body,
             200: {"model": IntakeResult, "description": "Repeat of a delivered id."},
-            400: {"description": "The body is not JSON (FastAPI's own answer)."},
         },
         summary="Store and deliver a notification (once per id)",
     )
@@ -112,10 +126,10 @@ def _routes(app: FastAPI) -> None:
         return {"status": "ok"}
 
 
-async def _error(_: Request, exc: Exception) -> JSONResponse:
+async def _error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotifierError)
     logger.warning("%s", exc)
-    return JSONResponse({"errorCode": exc.code, "message": exc.message}, exc.status)
+    return edge.error_json(exc.status, exc.code, exc.message)
 
 
 def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:

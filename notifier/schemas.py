@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -35,3 +37,4 @@ class NotificationList(BaseModel):
 class ErrorBody(BaseModel):
     errorCode: str
     message: str
+    details: dict[str, Any] = Field(default_factory=dict)

@@ -15,13 +15,14 @@ from pydantic import ValidationError
 
 from actors import JOB_KINDS, JobRecord, TaskError, parse_job_name
 
-from .._errors import error_json
+from .._edge import error_json
 from .._gateway import ActorCallFailedError
 from .._lab import decode, execute_scheduled_task
 from ..deps import Gateway
+from ..schemas import ErrorBody
 
 logger = logging.getLogger(__name__)
-router = APIRouter(tags=["dapr"])
+router = APIRouter(tags=["dapr"], responses={401: {"model": ErrorBody}})
 
 
 @router.post("/job/{name}", summary="Job trigger (called by the Dapr sidecar)")

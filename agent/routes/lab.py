@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
+from .._errors import InvalidJobError
 from .._lab import decode, default_lab_data, execute_scheduled_task
 from .._sidecar import SidecarError
 from ..deps import Jobs
@@ -14,6 +15,8 @@ from ..schemas import ERRORS, LabAck, LabScheduled
 router = APIRouter(tags=["lab"], responses=ERRORS)
 NAME_PATTERN = r"^[^/\\#?\s\x00-\x1f\x7f]+$"  # Dapr's name rule; control characters break URLs
 JobName = Annotated[str, Path(min_length=1, max_length=200, pattern=NAME_PATTERN)]
+# What the Jobs API's "job failed validation: <why>" says (dapr-jobs.md §1.3 (c)) -> parameter
+REFUSED_WORDS = (("due time", "due_time"), ("repeat", "repeats"))
 
 
 @router.post("/executeScheduledTask", response_model=LabAck, summary="Run the lab task")
@@ -42,7 +45,10 @@ async def schedule_task(
         data = decode(data)
     body["data"] = data if data is not None else default_lab_data(job_name)
     body["overwrite"] = True
-    await jobs.put(job_name, body)
+    try:
+        await jobs.put(job_name, body)
+    except SidecarError as exc:
+        raise _refused_or(exc) from exc
     return LabScheduled(job_name=job_name, scheduled=body)
 
 
@@ -69,3 +75,12 @@ def _not_found_or(exc: SidecarError) -> SidecarError:
     if "not found" in exc.message.lower() or "notfound" in exc.message.lower():
         return SidecarError(404, "ERR_JOB_NOT_FOUND", exc.message)
     return exc
+
+
+def _refused_or(exc: SidecarError) -> Exception:
+    """Dapr answers a value it cannot parse with 500 ``job failed validation``: the caller's."""
+    _, marker, why = exc.message.partition("job failed validation: ")
+    if not marker:
+        return exc
+    field = next((param for words, param in REFUSED_WORDS if words in why), "schedule")
+    return InvalidJobError(field, f"the Jobs API refused it: {why}")

@@ -8,8 +8,9 @@ import pytest
 
 from actors import JobRequest
 from agent import AgentSettings, JobsApiVersion
-from agent._jobs import JobsClient
+from agent._jobs import JobsClient, failure_policy
 from agent._sidecar import Sidecar
+from sidecar._timefmt import parse_proto_duration
 
 
 def test_defaults() -> None:
@@ -76,5 +77,31 @@ async def test_jobs_client_stable_version_and_failure_policy() -> None:
         "dueTime": "2030-01-01T10:00:00Z",
         "data": {"k": 1},
         "overwrite": True,
-        "failurePolicy": {"constant": {"interval": "0.5s", "maxRetries": 120}},
+        "failurePolicy": {"constant": {"interval": "0.500s", "maxRetries": 120}},
     }
+
+
+@pytest.mark.parametrize(
+    ("setting", "interval"),
+    [
+        ("5s", "5s"),
+        ("0", "0s"),
+        ("300h", "1080000s"),  # was "1.08e+06s", which protobuf Duration JSON refuses
+        ("8784h", "31622400s"),
+        ("0.5s", "0.500s"),
+        ("1.25s", "1.250s"),
+        ("PT1.5S", "1.500s"),
+        ("1500ms", "1.500s"),
+        ("1.234567s", "1.234567s"),  # was rounded to "1.23457s"
+        ("1h0.000001s", "3600.000001s"),
+        ("250us", "0.000250s"),
+        ("1m30s", "90s"),
+    ],
+)
+def test_failure_policy_interval_is_an_exact_protobuf_duration(setting: str, interval: str) -> None:
+    settings = AgentSettings.from_env({"PM_JOB_RETRY_INTERVAL": setting})
+    policy = failure_policy(settings.job_retry_interval, 7)
+    assert policy == {"constant": {"interval": interval, "maxRetries": 7}}
+    assert (
+        parse_proto_duration(interval) == settings.job_retry_interval
+    )  # the runtime reads it back

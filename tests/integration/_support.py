@@ -312,7 +312,14 @@ class System:
     pm-agent sidecar fires jobs, so only its dev clock matters (:meth:`advance`).
     """
 
-    def __init__(self, root: Path, agent_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        agent_env: dict[str, str] | None = None,
+        app_tokens: dict[str, str] | None = None,
+    ) -> None:
+        """``app_tokens``: app id -> APP_API_TOKEN, given to that app and to its sidecar."""
+        tokens = {app: {"APP_API_TOKEN": t} for app, t in (app_tokens or {}).items()}
         self.root = root
         self.home = root / "home"
         self.resources = root / "resources"
@@ -322,7 +329,12 @@ class System:
         agent_port, notifier_port = free_port(), free_port()
         common = ("--resources-path", str(self.resources), "--dev-clock")
         self.agent_sidecar = SidecarProcess(
-            self.home, AGENT_ID, agent_port, *common, log_path=self.logs / "pm-agent-sidecar.log"
+            self.home,
+            AGENT_ID,
+            agent_port,
+            *common,
+            log_path=self.logs / "pm-agent-sidecar.log",
+            env=tokens.get(AGENT_ID),
         )
         self.notifier_sidecar = SidecarProcess(
             self.home,
@@ -330,6 +342,7 @@ class System:
             notifier_port,
             *common,
             log_path=self.logs / "notifier-sidecar.log",
+            env=tokens.get(NOTIFIER_ID),
         )
         self.agent = AppProcess(
             "agent",
@@ -341,6 +354,7 @@ class System:
                 "PM_JOB_RETRY_INTERVAL": "1s",
                 "PM_JOB_MAX_RETRIES": "120",
                 "PM_HTTP_TIMEOUT": "10",
+                **tokens.get(AGENT_ID, {}),
                 **(agent_env or {}),
             },
             self.logs / "agent.log",
@@ -348,7 +362,7 @@ class System:
         self.notifier = AppProcess(
             "notifier",
             notifier_port,
-            {"DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port)},
+            {"DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port), **tokens.get(NOTIFIER_ID, {})},
             self.logs / "notifier.log",
         )
         self.client = httpx.AsyncClient(timeout=15)
@@ -470,10 +484,10 @@ class System:
 
 @contextlib.asynccontextmanager
 async def running_system(
-    root: Path, agent_env: dict[str, str] | None = None
+    root: Path, agent_env: dict[str, str] | None = None, app_tokens: dict[str, str] | None = None
 ) -> AsyncIterator[System]:
     """A started :class:`System`; every process is stopped on the way out, even on failure."""
-    system = System(root, agent_env)
+    system = System(root, agent_env, app_tokens)
     try:
         await system.start()
         yield system

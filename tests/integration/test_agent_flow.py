@@ -357,6 +357,27 @@ async def test_lab_schedules_runs_reports_and_deletes_jobs(system: System) -> No
     assert system.agent.output().count(LAB_CALL) == 2  # the deleted job never ran
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"due_time": "banana"}, "due_time"),
+        ({"due_time": "R2/PT1S"}, "due_time"),
+        ({"schedule": "banana"}, "schedule"),
+        ({"due_time": "1s", "repeats": "2"}, "repeats"),
+    ],
+)
+async def test_lab_values_the_runtime_refuses_are_400_naming_the_parameter(
+    system: System, params: dict[str, str], field: str
+) -> None:
+    name = f"lab-bad-{field}"
+    r = await system.client.post(
+        f"{system.agent.url}/programmatic/schedule-task", params={"job_name": name, **params}
+    )
+    assert r.status_code == 400, r.text
+    assert (r.json()["errorCode"], r.json()["details"]["field"]) == ("ERR_INVALID_JOB", field)
+    assert await system.job_status(name) == 500  # nothing stored
+
+
 # -- 8. direct actor invocation ---------------------------------------------------------------
 
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from notifier import NotifierSettings, create_app
+from notifier import NotifierSettings
 
 from .fakes import FakeStateSidecar
 
@@ -15,36 +14,6 @@ from .fakes import FakeStateSidecar
 def note(nid: str = "alice:t1:reminder:1", **fields: Any) -> dict[str, Any]:
     base = {"agent_id": "alice", "task_id": "t1", "kind": "reminder", "assignee": "bob"}
     return {"id": nid, **base, "message": "Reminder: report due", **fields}
-
-
-@pytest.fixture
-def sidecar() -> FakeStateSidecar:
-    return FakeStateSidecar()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-async def client(
-    sidecar: FakeStateSidecar, sleeps: list[float]
-) -> AsyncIterator[httpx.AsyncClient]:
-    async def no_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    settings = NotifierSettings(
-        dapr_http_endpoint="http://sidecar.test",
-        dapr_api_token="tok",
-        webhook_url="http://hooks.test/notify",
-    )
-    async with httpx.AsyncClient(transport=sidecar.transport()) as outbound:
-        app = create_app(settings, http_client=outbound, sleep=no_sleep)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://n.test") as http:
-                yield http
 
 
 async def test_new_notification_is_stored_logged_and_forwarded(
