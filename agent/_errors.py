@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from actors import InvalidFieldError, InvalidIdError, TaskError
+from appkit import edge
+from appkit.edge import error_json, http_error, path_templates
 
-from . import _edge as edge
-from ._edge import error_json, http_error, path_templates
 from ._gateway import ActorCallFailedError
 from ._sidecar import SidecarError
 

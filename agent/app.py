@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from httpx_aiohttp import HttpxAiohttpClient
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
+from appkit import edge
 
-from . import _edge as edge
 from . import _errors
 from ._runtime import AgentRuntime
 from ._settings import AgentSettings

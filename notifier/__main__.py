@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import uvicorn
 
+from appkit.logs import configure_logging
+
 from ._settings import NotifierSettings
 from .app import create_app
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-OUTBOUND_LOGGERS = ("httpx", "httpcore")  # a line per outbound request: detail, not news
-
-
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    for name in OUTBOUND_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def main() -> None:

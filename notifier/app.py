@@ -12,7 +12,8 @@ import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
 from httpx_aiohttp import HttpxAiohttpClient
 
-from . import _edge as edge
+from appkit import edge
+
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
 from ._service import Intake, NotificationService

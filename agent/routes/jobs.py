@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from actors import JOB_KINDS, JobRecord, TaskError, parse_job_name
+from appkit.edge import error_json
 
-from .._edge import error_json
 from .._gateway import ActorCallFailedError
 from .._lab import decode, execute_scheduled_task
 from ..deps import Gateway

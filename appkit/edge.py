@@ -1,8 +1,7 @@
 """The HTTP edge both apps share: who may call which route, the error shape, and FastAPI's and
 Starlette's own refusals in it.
 
-Kept identical in ``agent/_edge.py`` and ``notifier/_edge.py`` (the apps may not import each
-other; ``tests/test_edge.py`` fails when the copies differ). Every error answer is
+Every error answer is
 ``{"errorCode", "message", "details"}``, ``details.field`` naming the field at fault if any.
 """
 
