@@ -10,11 +10,11 @@ from __future__ import annotations
 from dapr.clients.base import DAPR_REENTRANCY_ID_HEADER, DaprActorClientBase
 from dapr.common.reentrancy_context import reentrancy_ctx
 
-from ._sidecar import Sidecar
+from ._sidecar_client import SidecarClient
 
 
 class HttpxActorClient(DaprActorClientBase):
-    def __init__(self, sidecar: Sidecar) -> None:
+    def __init__(self, sidecar: SidecarClient) -> None:
         self._sidecar = sidecar
 
     async def invoke_method(

@@ -15,7 +15,7 @@ from appkit import edge
 from appkit.edge import error_json, http_error, path_templates
 
 from ._gateway import ActorCallFailedError
-from ._sidecar import SidecarError
+from ._sidecar_client import SidecarError
 
 logger = logging.getLogger(__name__)
 

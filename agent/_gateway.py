@@ -18,7 +18,7 @@ from actors import (
 )
 
 from ._actor_client import HttpxActorClient
-from ._sidecar import SidecarError
+from ._sidecar_client import SidecarError
 
 logger = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._sidecar import Sidecar
+from ._sidecar_client import SidecarClient
 
 
 class NotifierClient:
     """``POST {sidecar}/v1.0/invoke/{notifier}/method/notifications``; the actor's ``Notifier``."""
 
-    def __init__(self, sidecar: Sidecar, app_id: str) -> None:
+    def __init__(self, sidecar: SidecarClient, app_id: str) -> None:
         self._sidecar = sidecar
         self._path = f"v1.0/invoke/{app_id}/method/notifications"
 

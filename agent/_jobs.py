@@ -8,7 +8,7 @@ from typing import Any
 from actors import JobRequest, format_instant
 
 from ._settings import AgentSettings
-from ._sidecar import Sidecar
+from ._sidecar_client import SidecarClient
 
 
 def failure_policy(interval: timedelta, max_retries: int) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def proto_duration(duration: timedelta) -> str:
 class JobsClient:
     """Creates, reads and deletes jobs; implements the actor's ``JobScheduler`` port."""
 
-    def __init__(self, sidecar: Sidecar, settings: AgentSettings) -> None:
+    def __init__(self, sidecar: SidecarClient, settings: AgentSettings) -> None:
         self._sidecar = sidecar
         self._version = settings.jobs_api_version.value
         self._policy = failure_policy(settings.job_retry_interval, settings.job_max_retries)

@@ -15,13 +15,13 @@ from ._gateway import AgentGateway
 from ._invoke import NotifierClient
 from ._jobs import JobsClient
 from ._settings import AgentSettings
-from ._sidecar import Sidecar
+from ._sidecar_client import SidecarClient
 
 
 @dataclass(frozen=True)
 class AgentRuntime:
     settings: AgentSettings
-    sidecar: Sidecar
+    sidecar: SidecarClient
     jobs: JobsClient
     actor_client: HttpxActorClient
     gateway: AgentGateway
@@ -31,7 +31,7 @@ class AgentRuntime:
     def build(
         cls, settings: AgentSettings, client: httpx.AsyncClient, clock: Clock | None = None
     ) -> AgentRuntime:
-        sidecar = Sidecar(client, settings.dapr_http_endpoint, settings.dapr_api_token)
+        sidecar = SidecarClient(client, settings.dapr_http_endpoint, settings.dapr_api_token)
         jobs = JobsClient(sidecar, settings)
         actor_client = HttpxActorClient(sidecar)
         services = ActorServices(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from .._errors import InvalidJobError
 from .._lab import decode, default_lab_data, execute_scheduled_task
-from .._sidecar import SidecarError
+from .._sidecar_client import SidecarError
 from ..deps import Jobs
 from ..schemas import ERRORS, LabAck, LabScheduled
 

@@ -9,7 +9,7 @@ import pytest
 from actors import JobRequest
 from agent import AgentSettings, JobsApiVersion
 from agent._jobs import JobsClient, failure_policy
-from agent._sidecar import Sidecar
+from agent._sidecar_client import SidecarClient
 from sidecar._timefmt import parse_proto_duration
 
 
@@ -68,7 +68,7 @@ async def test_jobs_client_stable_version_and_failure_policy() -> None:
         jobs_api_version=JobsApiVersion.STABLE, job_retry_interval=timedelta(seconds=0.5)
     )
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
-        jobs = JobsClient(Sidecar(http, "http://s", None), settings)
+        jobs = JobsClient(SidecarClient(http, "http://s", None), settings)
         due = datetime(2030, 1, 1, 10, tzinfo=UTC)
         await jobs.schedule(JobRequest("pm-reminder-a--b", due, {"k": 1}))
     assert seen[0].url == "http://s/v1.0/jobs/pm-reminder-a--b"

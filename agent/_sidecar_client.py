@@ -25,7 +25,7 @@ class SidecarUnavailableError(SidecarError):
         super().__init__(503, "ERR_SIDECAR_UNAVAILABLE", f"cannot reach {url}: {reason}")
 
 
-class Sidecar:
+class SidecarClient:
     """Sends requests to the sidecar's HTTP API through the shared client."""
 
     def __init__(self, client: httpx.AsyncClient, endpoint: str, token: str | None) -> None:
