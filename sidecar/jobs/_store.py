@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 
+from .._lifecycle import Resource
 from ._model import JobRecord
 
 
@@ -30,23 +30,11 @@ class JobExistsError(Exception):
         self.name = name
 
 
-class JobStore(ABC):
-    """Durable home of jobs and reminders, shared by every sidecar of one runtime home."""
+class JobStore(Resource, ABC):
+    """Durable home of jobs and reminders, shared by every sidecar of one runtime home.
 
-    async def __aenter__(self) -> JobStore:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def open(self) -> None:  # noqa: B027 - optional hook
-        """Prepare for use (create tables, recover leases of dead owners)."""
-
-    async def close(self) -> None:  # noqa: B027 - optional hook
-        """Release resources; everything acknowledged is already durable."""
+    ``open()`` creates what the store needs; ``close()`` releases it.
+    """
 
     @abstractmethod
     async def put(self, record: JobRecord, *, overwrite: bool) -> JobRecord:

@@ -7,7 +7,7 @@ these maps with sorted keys, which is the order used here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._errors import DaprError
 
@@ -54,123 +54,93 @@ class PubSubError(DaprError):
         return {"errorCode": self.error_code, "message": self.message, "details": details}
 
 
+class _Kind(NamedTuple):
+    status: int
+    code: str
+    reason: str
+
+
+def _make(
+    kind: _Kind, message: str, metadata: dict[str, str] | None, resource: str | None
+) -> PubSubError:
+    return PubSubError(*kind, message, metadata=metadata, resource=resource)
+
+
+NOT_CONFIGURED = _Kind(400, "ERR_PUBSUB_NOT_CONFIGURED", "DAPR_PUBSUB_NOT_CONFIGURED")
+NAME_EMPTY = _Kind(404, "ERR_PUBSUB_EMPTY", "DAPR_PUBSUB_NAME_EMPTY")
+NOT_FOUND = _Kind(404, "ERR_PUBSUB_NOT_FOUND", "DAPR_PUBSUB_NOT_FOUND")
+TOPIC_EMPTY = _Kind(404, "ERR_TOPIC_NAME_EMPTY", "DAPR_PUBSUB_TOPIC_NAME_EMPTY")
+BAD_METADATA = _Kind(400, "ERR_PUBSUB_REQUEST_METADATA", "DAPR_PUBSUB_METADATA_DESERIALIZATION")
+CLOUD_EVENT_CREATION = _Kind(500, "ERR_PUBSUB_CLOUD_EVENTS_SER", "DAPR_PUBSUB_CLOUD_EVENT_CREATION")
+FORBIDDEN = _Kind(403, "ERR_PUBSUB_FORBIDDEN", "DAPR_PUBSUB_FORBIDDEN")
+PUBLISH_FAILED = _Kind(500, "ERR_PUBSUB_PUBLISH_MESSAGE", "DAPR_PUBSUB_PUBLISH_MESSAGE")
+UNMARSHAL_EVENTS = _Kind(400, "ERR_PUBSUB_EVENTS_SER", "DAPR_PUBSUB_UNMARSHAL_EVENTS")
+MARSHAL_ENVELOPE = _Kind(400, "ERR_PUBSUB_EVENTS_SER", "DAPR_PUBSUB_MARSHAL_ENVELOPE")
+MARSHAL_EVENTS = _Kind(400, "ERR_PUBSUB_EVENTS_SER", "DAPR_PUBSUB_MARSHAL_EVENTS")
+
+
 def not_configured(name: str, metadata: dict[str, str]) -> PubSubError:
-    return PubSubError(
-        400,
-        "ERR_PUBSUB_NOT_CONFIGURED",
-        "DAPR_PUBSUB_NOT_CONFIGURED",
-        f"pubsub {name} is not configured",
-        metadata=metadata,
-        resource=None,
-    )
+    return _make(NOT_CONFIGURED, f"pubsub {name} is not configured", metadata, None)
 
 
 def name_empty(metadata: dict[str, str]) -> PubSubError:
-    return PubSubError(
-        404,
-        "ERR_PUBSUB_EMPTY",
-        "DAPR_PUBSUB_NAME_EMPTY",
-        "pubsub name is empty",
-        metadata=metadata,
-        resource="",
-    )
+    return _make(NAME_EMPTY, "pubsub name is empty", metadata, "")
 
 
 def not_found(name: str, metadata: dict[str, str]) -> PubSubError:
-    return PubSubError(
-        404,
-        "ERR_PUBSUB_NOT_FOUND",
-        "DAPR_PUBSUB_NOT_FOUND",
-        f"pubsub {name} is not found",
-        metadata=metadata,
-        resource=None,
-    )
+    return _make(NOT_FOUND, f"pubsub {name} is not found", metadata, None)
 
 
 def topic_empty(name: str, metadata: dict[str, str]) -> PubSubError:
-    return PubSubError(
-        404,
-        "ERR_TOPIC_NAME_EMPTY",
-        "DAPR_PUBSUB_TOPIC_NAME_EMPTY",
-        f"topic is empty in pubsub {name}",
-        metadata=metadata,
-        resource=name,
-    )
+    return _make(TOPIC_EMPTY, f"topic is empty in pubsub {name}", metadata, name)
 
 
 def bad_metadata(name: str, metadata: dict[str, str], error: str) -> PubSubError:
-    return PubSubError(
-        400,
-        "ERR_PUBSUB_REQUEST_METADATA",
-        "DAPR_PUBSUB_METADATA_DESERIALIZATION",
-        f"failed deserializing metadata. Error: {error}",
-        metadata=metadata,
-        resource=name,
-    )
+    return _make(BAD_METADATA, f"failed deserializing metadata. Error: {error}", metadata, name)
 
 
 def cloud_event_creation(name: str, app_id: str, error: str) -> PubSubError:
-    return PubSubError(
-        500,
-        "ERR_PUBSUB_CLOUD_EVENTS_SER",
-        "DAPR_PUBSUB_CLOUD_EVENT_CREATION",
-        "cannot create cloudevent",
-        metadata={"appID": app_id, "error": error},
-        resource=name,
+    return _make(
+        CLOUD_EVENT_CREATION, "cannot create cloudevent", {"appID": app_id, "error": error}, name
     )
 
 
 def forbidden(name: str, topic: str, app_id: str) -> PubSubError:
     message = f"topic {topic} is not allowed for app id {app_id}"
-    return PubSubError(
-        403,
-        "ERR_PUBSUB_FORBIDDEN",
-        "DAPR_PUBSUB_FORBIDDEN",
-        message,
-        metadata={"error": message, "topic": topic},
-        resource=name,
-    )
+    return _make(FORBIDDEN, message, {"error": message, "topic": topic}, name)
 
 
 def publish_failed(name: str, topic: str, error: str) -> PubSubError:
-    return PubSubError(
-        500,
-        "ERR_PUBSUB_PUBLISH_MESSAGE",
-        "DAPR_PUBSUB_PUBLISH_MESSAGE",
+    return _make(
+        PUBLISH_FAILED,
         f"error when publishing to topic {topic} in pubsub {name}: {error}",
-        metadata={"error": error, "topic": topic},
-        resource=name,
+        {"error": error, "topic": topic},
+        name,
     )
 
 
 def unmarshal_events(name: str, topic: str, app_id: str, error: str) -> PubSubError:
-    return PubSubError(
-        400,
-        "ERR_PUBSUB_EVENTS_SER",
-        "DAPR_PUBSUB_UNMARSHAL_EVENTS",
+    return _make(
+        UNMARSHAL_EVENTS,
         f"error when unmarshaling the request for topic {topic} pubsub {name}: {error}",
-        metadata={"appID": app_id},
-        resource=name,
+        {"appID": app_id},
+        name,
     )
 
 
 def marshal_envelope(name: str, topic: str, app_id: str, error: str) -> PubSubError:
-    return PubSubError(
-        400,
-        "ERR_PUBSUB_EVENTS_SER",
-        "DAPR_PUBSUB_MARSHAL_ENVELOPE",
+    return _make(
+        MARSHAL_ENVELOPE,
         f"error when marshalling cloud event envelope for topic {topic} pubsub {name}: {error}",
-        metadata={"appID": app_id, "error": error},
-        resource=name,
+        {"appID": app_id, "error": error},
+        name,
     )
 
 
 def marshal_events(name: str, topic: str, app_id: str, error: str) -> PubSubError:
-    return PubSubError(
-        400,
-        "ERR_PUBSUB_EVENTS_SER",
-        "DAPR_PUBSUB_MARSHAL_EVENTS",
+    return _make(
+        MARSHAL_EVENTS,
         f"error marshaling events to bytes for topic {topic} pubsub {name}. error: {error}",
-        metadata={"appID": app_id, "error": error},
-        resource=name,
+        {"appID": app_id, "error": error},
+        name,
     )

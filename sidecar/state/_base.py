@@ -12,8 +12,8 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Self
+
+from .._lifecycle import Resource
 
 TTL_KEY = "ttlInSeconds"
 _MAX_INT32 = 2**31 - 1
@@ -126,7 +126,7 @@ def go_atoi(raw: str, func: str = "Atoi") -> int:
     return value
 
 
-class StateStore(ABC):
+class StateStore(Resource, ABC):
     """A Dapr state store: async, one instance per component, used as ``async with store:``.
 
     After ``open()`` the store serves calls until ``close()``; each write is durable (for stores
@@ -149,15 +149,6 @@ class StateStore(ABC):
     def parse_ttl(self, metadata: Mapping[str, str]) -> int | None:
         """The TTL this store reads from request metadata; raises ``InvalidTTLError``."""
         return parse_ttl(metadata)
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     @abstractmethod
     async def open(self) -> None:
