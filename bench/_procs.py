@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,6 +40,18 @@ NOOP_APP = textwrap.dedent(
                 access_log=False)
     """
 )
+
+
+DAPRD_CONFIG = """apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: bench
+spec:
+  nameResolution:
+    component: sqlite
+    configuration:
+      connectionString: "{db}"
+"""
 
 
 def wait_http(url: str, timeout: float = 30.0, status: int | None = None) -> None:
@@ -97,6 +110,54 @@ class Procs:
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/v1.0/healthz", status=204)
         return url
+
+    def daprd(self, tmp: Path, app_id: str, app_port: int | None) -> str:
+        """Real daprd and a scheduler (``./dev dapr-install``), on free ports; the daprd URL."""
+        bin_dir = Path(os.environ.get("DAPR_INSTALL_DIR", Path.home() / ".dapr")) / "bin"
+        if not (bin_dir / "daprd").exists():
+            raise SystemExit(f"{bin_dir / 'daprd'} is missing: run ./dev dapr-install first")
+        sched = free_port()
+        client, peer, healthz = free_port(), free_port(), free_port()
+        self.start(
+            [
+                str(bin_dir / "scheduler"),
+                *("--port", str(sched), "--listen-address", "127.0.0.1"),
+                *("--healthz-port", str(healthz), "--metrics-port", str(free_port())),
+                *("--etcd-data-dir", str(tmp / "etcd"), "--etcd-client-port", str(client)),
+                f"--etcd-initial-cluster=dapr-scheduler-server-0=http://localhost:{peer}",
+                "--log-level=warn",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # embedded etcd logs every slow transaction
+        )
+        wait_http(f"http://127.0.0.1:{healthz}/healthz")
+        config = tmp / "daprd-config.yaml"
+        config.write_text(DAPRD_CONFIG.format(db=tmp / "nr.db"))
+        http, resources = free_port(), tmp / "daprd-resources"
+        resources.mkdir(exist_ok=True)
+        args = [
+            str(bin_dir / "daprd"),
+            *("--app-id", app_id, "--dapr-http-port", str(http)),
+            *("--dapr-grpc-port", str(free_port()), "--metrics-port", str(free_port())),
+            *("--scheduler-host-address", f"127.0.0.1:{sched}", "--config", str(config)),
+            *("--resources-path", str(resources), "--log-level", "warn"),
+        ]
+        if app_port:
+            args += ["--app-port", str(app_port)]
+        self.start(args, stdout=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{http}"
+        wait_http(url + "/v1.0/healthz", status=204)
+        return url
+
+    def rss_mib(self) -> float:
+        """Resident memory of every process started, together (MiB)."""
+        total = 0
+        for proc in self.procs:
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        return round(total / 1024, 1)
 
     def __enter__(self) -> Procs:
         return self

@@ -2,8 +2,13 @@
 
 One scheduler per sidecar. It serves a set of owners (its app's jobs, and the reminders of the
 actor types its app hosts); each claimed record goes to the dispatcher registered for its owner
-prefix. Deliveries of different jobs run concurrently (bounded); one job never has two ticks in
-flight because a claimed record stays leased until its outcome is written.
+prefix. Deliveries of different jobs run concurrently; one job never has two ticks in flight
+because a claimed record stays leased until its outcome is written.
+
+Concurrency: at most ``max_inflight`` deliveries hold a slot (a burst of due jobs reaches the app
+in waves, so the first ones arrive at once instead of after a thousand connections are opened). A
+delivery still running after ``slow_after`` seconds gives its slot back and goes on outside the
+count, so slow handlers never starve the app's other jobs; ``max_total`` bounds all deliveries.
 """
 
 from __future__ import annotations
@@ -83,7 +88,9 @@ class Scheduler:
         store: JobStore,
         clock: Clock,
         *,
-        max_inflight: int = 1024,
+        max_inflight: int = 128,
+        max_total: int = 1024,
+        slow_after: float = 5.0,
         batch: int = 256,
         lease: float = 30.0,
     ) -> None:
@@ -94,7 +101,10 @@ class Scheduler:
         self.id = instance_id()
         self._dispatchers: dict[str, Dispatcher] = {}
         self.max_inflight = max_inflight
+        self.max_total = max_total
+        self.slow_after = slow_after  # seconds of the event loop's clock, not job time
         self._inflight: set[asyncio.Task[None]] = set()
+        self._slow: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -201,7 +211,9 @@ class Scheduler:
         await self._sleep(deadline)
 
     def _free(self) -> int:
-        return max(0, min(self.batch, self.max_inflight - len(self._inflight)))
+        holding = len(self._inflight) - len(self._slow)
+        total_left = self.max_total - len(self._inflight)
+        return max(0, min(self.batch, self.max_inflight - holding, total_left))
 
     async def _sleep(self, deadline: float | None) -> None:
         await sleep_until_or_woken(self.clock, deadline, self._wakeup)
@@ -214,11 +226,19 @@ class Scheduler:
     def _start(self, record: JobRecord) -> None:
         task = asyncio.create_task(self._deliver(record))
         self._inflight.add(task)
-        task.add_done_callback(self._finished)
+        slow = asyncio.get_running_loop().call_later(self.slow_after, self._gone_slow, task)
+        task.add_done_callback(lambda t: self._finished(t, slow))
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        was_full = len(self._inflight) >= self.max_inflight
+    def _gone_slow(self, task: asyncio.Task[None]) -> None:
+        if not task.done():
+            self._slow.add(task)
+            self.wake()  # its slot is free again
+
+    def _finished(self, task: asyncio.Task[None], slow: asyncio.TimerHandle) -> None:
+        slow.cancel()
+        was_full = self._free() == 0
         self._inflight.discard(task)
+        self._slow.discard(task)
         if was_full:
             self.wake()
 

@@ -242,3 +242,29 @@ async def test_slow_delivery_is_never_claimed_twice_while_its_holder_lives(
         async with asyncio.timeout(5):
             await done.wait()
     assert calls == ["j"]
+
+
+async def test_slow_deliveries_give_their_slot_back_so_other_jobs_go_on(
+    clock: ManualClock,
+) -> None:
+    """Two handlers that hang hold both slots only until ``slow_after``; the third job goes."""
+    store = MemoryJobStore()
+    s = Scheduler(store, clock, max_inflight=2, slow_after=0.05)
+    hang, third = asyncio.Event(), asyncio.Event()
+
+    async def app(record: JobRecord) -> Outcome:
+        if record.name == "fast":
+            third.set()
+            return Outcome.SUCCESS
+        await hang.wait()
+        return Outcome.SUCCESS
+
+    s.serve(OWNER, app)
+    await add(s, "slow-1", JobSpec(due_time="0s"))
+    await add(s, "slow-2", JobSpec(due_time="0s"))
+    clock.advance(1)
+    await add(s, "fast", JobSpec(due_time="0s"))
+    async with s:
+        async with asyncio.timeout(5):
+            await third.wait()
+        hang.set()
