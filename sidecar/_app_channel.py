@@ -38,6 +38,7 @@ class AppChannel:
         self.port = port
         self.app_id = app_id
         self.token = token
+        self.healthy = True  # False while app health checks find the app unhealthy
 
     def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
         out = {k: v for k, v in (headers or {}).items() if k.lower() not in HOP_BY_HOP}
@@ -60,6 +61,8 @@ class AppChannel:
         A path Go's HTTP client refuses to send (a control character in it) is such an error too,
         as in daprd ("net/http: invalid control character in URL").
         """
+        if not self.healthy:
+            raise httpx.ConnectError("app is not in a healthy state")
         url = self.base_url + "/" + path.lstrip("/")
         if params:
             url += "?" + params

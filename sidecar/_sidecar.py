@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from ._app_channel import AppChannel
+from ._app_health import AppHealthProbe, HealthSettings
 from ._clock import Clock, DevClock, SystemClock
 from ._components import ComponentError, Resources, load_resources
 from ._config import SidecarConfig
@@ -245,7 +246,24 @@ class Sidecar:
             await ext.on_app_ready()
         owner = app_owner(self.config.namespace, self.config.app_id)
         self.scheduler.serve(owner, self.deliver_job)
+        if self.config.enable_app_health_check and self.app_channel is not None:
+            self._spawn(self._health_probe(self.app_channel).run(), "app health")
         self.ready.set()
+
+    def _health_probe(self, channel: AppChannel) -> AppHealthProbe:
+        cfg = self.config
+        settings = HealthSettings(
+            cfg.app_health_check_path,
+            cfg.app_health_probe_interval,
+            cfg.app_health_probe_timeout,
+            cfg.app_health_threshold,
+        )
+
+        def changed(healthy: bool) -> None:
+            channel.healthy = healthy
+            self.scheduler.resume() if healthy else self.scheduler.pause()
+
+        return AppHealthProbe(self.http, channel.base_url, settings, changed)
 
     # services used by the API -------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ class Scheduler:
         self._slow: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.paused = False
 
     def serve(self, owner: str, dispatcher: Dispatcher) -> None:
         """Start firing ``owner``'s records through ``dispatcher``."""
@@ -119,6 +120,14 @@ class Scheduler:
     @property
     def owners(self) -> list[str]:
         return list(self._dispatchers)
+
+    def pause(self) -> None:
+        """Deliver nothing until ``resume`` (the app is unhealthy); due records wait, unclaimed."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self.wake()
 
     def wake(self) -> None:
         """Something changed (a new job, the clock moved): re-check the next deadline now."""
@@ -178,6 +187,8 @@ class Scheduler:
                 self._start(record)
 
     async def _claim_pending(self) -> bool:
+        if self.paused:
+            return False
         nxt = await self.store.next_due(self.owners)
         return nxt is not None and nxt <= self.clock.now()
 
@@ -197,6 +208,9 @@ class Scheduler:
 
     async def _cycle(self) -> None:
         self._wakeup.clear()
+        if self.paused:
+            await self._sleep(None)
+            return
         await self.check_leases()
         limit = self._free()
         if limit == 0:  # every slot busy: a finishing delivery wakes us (backpressure)
@@ -219,7 +233,7 @@ class Scheduler:
         await sleep_until_or_woken(self.clock, deadline, self._wakeup)
 
     async def _claim(self, limit: int) -> list[JobRecord]:
-        if not self._dispatchers or limit == 0:
+        if not self._dispatchers or limit == 0 or self.paused:
             return []
         return await self.store.claim(self.owners, self.clock.now(), limit, self.id, self.lease)
 
