@@ -54,6 +54,7 @@ class ActorTable:
         self._deadlines: list[tuple[float, int, Key]] = []
         self._seq = itertools.count()
         self._sleeping_until: float | None = None
+        self._draining: dict[Key, asyncio.Event] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -83,6 +84,8 @@ class ActorTable:
     def _watch(self, actor: ActiveActor) -> None:
         """Queue the idle actor's deadline; wake the task only if it comes first."""
         key = (actor.actor_type, actor.actor_id)
+        if (drained := self._draining.get(key)) is not None:
+            drained.set()
         heapq.heappush(self._deadlines, (actor.deadline, next(self._seq), key))
         if len(self._deadlines) > 2 * len(self._actors) + 1024:
             self._compact()
@@ -161,9 +164,21 @@ class ActorTable:
             await self.deactivate(actor)
 
     async def stop(self) -> None:
-        """Stop the deadline task and deactivate every active actor."""
+        """Stop the deadline task; deactivate every active actor once its call ends.
+
+        An actor in a call gets its type's ``drainOngoingCallTimeout`` to finish it first.
+        """
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await asyncio.gather(*(self.deactivate(a) for a in list(self._actors.values())))
+        await asyncio.gather(*(self._drain(a) for a in list(self._actors.values())))
+
+    async def _drain(self, actor: ActiveActor) -> None:
+        key = (actor.actor_type, actor.actor_id)
+        if actor.lock.busy:
+            idle = self._draining[key] = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(idle.wait(), self.config(actor.actor_type).drain_timeout)
+            self._draining.pop(key, None)
+        await self.deactivate(actor)

@@ -64,3 +64,27 @@ async def test_actor_left_idle_by_a_cancelled_waiter_is_still_deactivated() -> N
     await _settle()
     assert gone == ["a"]
     await table.stop()
+
+
+async def test_stop_lets_an_ongoing_call_finish_within_the_drain_timeout() -> None:
+    clock, gone = ManualClock(1000.0), []
+    table = _table(clock, gone)
+    table.start()
+    finished = []
+    release = asyncio.Event()
+
+    async def call() -> None:
+        async with table.turn("A", "busy", None):
+            await release.wait()
+            finished.append(gone.copy())  # not yet deactivated while the call runs
+
+    task = asyncio.create_task(call())
+    await _settle()
+    stopping = asyncio.create_task(table.stop())
+    await _settle()
+    assert gone == []
+    release.set()
+    async with asyncio.timeout(5):
+        await stopping
+    await task
+    assert finished == [[]] and gone == ["busy"]
