@@ -1,7 +1,8 @@
 """The ``sidecar`` command: ``sidecar run -f dapr.yaml`` or ``sidecar run --app-id X -- CMD``.
 
 The only place that configures logging and installs signal handlers (SIGINT, SIGTERM).
-Exit codes: 0 normal, 1 start-up error (one line on stderr), 2 usage error, 130 Ctrl-C.
+Exit codes: 0 normal, 1 start-up error (one line on stderr) or an app that exited with an error,
+2 usage error, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -88,11 +89,19 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _on_signal, sig, received, stop)
     try:
-        await run_apps(apps, home=home, dev_clock=args.dev_clock, stop=stop, extended=extended)
+        failed = await run_apps(
+            apps, home=home, dev_clock=args.dev_clock, stop=stop, extended=extended
+        )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    return 130 if signal.SIGINT in received else 0
+    if signal.SIGINT in received:
+        return 130
+    if failed and not received:
+        listed = ", ".join(f"{app} (code {code})" for app, code in failed.items())
+        log.error("stopped because apps exited with errors: %s", listed)
+        return 1
+    return 0
 
 
 def _on_signal(sig: int, received: list[int], stop: asyncio.Event) -> None:

@@ -12,11 +12,10 @@ business: set ``stop`` to end everything.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
+import errno
 import logging
 import os
-import signal
 import socket
 import sys
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from ._config import MAX_BODY_SIZE, SidecarConfig
+from ._guarded import GuardedApp, SpawnError, spawn
+from ._ports import in_use, is_free
 from ._runfile import AppConfig, SharedConfig
 from ._sidecar import Sidecar
 
@@ -128,7 +129,7 @@ class AppRun:
         self.grace = grace
         self.config = sidecar_config(app, home=home, dev_clock=dev_clock, env=env)
         self.sidecar = Sidecar(self.config)
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: GuardedApp | None = None
         self._stack = AsyncExitStack()
         self._app_log: IO[str] | None = None
         self._pumps: list[asyncio.Task[None]] = []
@@ -146,17 +147,22 @@ class AppRun:
             raise
         self.sidecar.extended.update(extended)
 
-    async def supervise(self, stop: asyncio.Event) -> None:
-        """Wait for the app to exit, a shutdown request, or ``stop``; then stop this app."""
+    async def supervise(self, stop: asyncio.Event) -> int | None:
+        """Wait for the app to exit, a shutdown request, or ``stop``; then stop this app.
+
+        Returns the app's exit code when it exited on its own, else None.
+        """
         waits: list[Awaitable[object]] = [stop.wait(), self.sidecar.shutdown_requested.wait()]
         if self.proc is not None:
             waits.append(self.proc.wait())
         await _first_of(waits)
-        if self.proc is not None and self.proc.returncode is not None:
-            log.info("app %s exited with code %s", self.app_id, self.proc.returncode)
+        code = None if self.proc is None else self.proc.returncode
+        if code is not None:
+            log.info("app %s exited with code %s", self.app_id, code)
         elif self.sidecar.shutdown_requested.is_set():
             log.info("app %s: shutdown requested through the sidecar API", self.app_id)
         await self.stop(force=self.sidecar.force_shutdown)
+        return code
 
     async def stop(self, *, force: bool = False) -> None:
         if not self._stopped:
@@ -174,6 +180,14 @@ class AppRun:
 
         await asyncio.create_task(tagged(), name=f"app {self.app_id}")
 
+    def check_ports(self) -> None:
+        """RunnerError if a fixed port this app needs is taken (before anything is started)."""
+        if self.config.http_port and not is_free(self.config.listen_host, self.config.http_port):
+            raise RunnerError(f"app {self.app_id}: daprHTTPPort: {in_use(self.config.http_port)}")
+        port = self.config.app_port
+        if self.app.command and port and not is_free(self.config.app_host, port):
+            raise RunnerError(f"app {self.app_id}: appPort: {in_use(port)} (an app left running?)")
+
     async def _start(self) -> None:
         if app_protocol(self.app.shared) != "http":
             raise RunnerError(f"app {self.app_id}: only appProtocol http is supported")
@@ -188,7 +202,9 @@ class AppRun:
         try:
             await self.sidecar.start()
         except OSError as exc:
-            port = self.config.http_port or "a free port"
+            port = self.config.http_port
+            if port and exc.errno == errno.EADDRINUSE:
+                raise RunnerError(f"app {self.app_id}: daprHTTPPort: {in_use(port)}") from exc
             raise RunnerError(f"app {self.app_id}: sidecar cannot listen on {port}: {exc}") from exc
         self._stack.push_async_callback(self.sidecar.stop)
         self.sidecar.extended["cliPID"] = str(os.getpid())
@@ -200,11 +216,10 @@ class AppRun:
         self.proc = await self._exec()
         self.sidecar.extended["appPID"] = str(self.proc.pid)
         self.sidecar.extended["appCommand"] = " ".join(self.app.command)
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._pumps = [_pump(stream, self._emit) for stream in (self.proc.stdout, self.proc.stderr)]
+        self._pumps = [_pump(stream, self._emit) for stream, _ in self.proc.streams]
         log.info("app %s started (pid %s): %s", self.app_id, self.proc.pid, self.app.command)
 
-    async def _exec(self) -> asyncio.subprocess.Process:
+    async def _exec(self) -> GuardedApp:
         env = app_env(
             self.app,
             self.config,
@@ -213,24 +228,21 @@ class AppRun:
             base=self.env,
         )
         try:
-            return await asyncio.create_subprocess_exec(
-                *self.app.command,
+            return await spawn(
+                self.app.command,
                 cwd=self.app.app_dir,
                 env=env,
+                grace=self.grace,
                 limit=_LINE_LIMIT,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
             )
-        except OSError as exc:
-            cmd = self.app.command[0]
-            raise RunnerError(f"app {self.app_id}: cannot start {cmd!r}: {exc}") from exc
+        except (OSError, SpawnError) as exc:
+            raise RunnerError(f"app {self.app_id}: {exc}") from exc
 
     async def _stop(self, force: bool) -> None:
         if self.proc is not None:
-            await terminate(self.proc, 0.0 if force else self.grace, self.app_id)
+            await self.proc.stop(force=force or self.grace <= 0)
             await _drain(self._pumps)
+            self.proc.close_streams()
         await self._stack.aclose()
 
     # logs --------------------------------------------------------------------------------------
@@ -268,11 +280,12 @@ async def run_apps(
     grace: float = 5.0,
     console: TextIO | None = None,
     extended: Mapping[str, str] | None = None,
-) -> None:
+) -> dict[str, int]:
     """Start every app with its sidecar; return when all have exited or ``stop`` is set.
 
     Raises RunnerError (or the sidecar's ComponentError) when one cannot start; those already
-    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``.
+    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``. Returns
+    the apps that exited on their own with a non-zero code, and those codes.
     """
     base = dict(os.environ if env is None else env)
     stop = stop or asyncio.Event()
@@ -281,29 +294,14 @@ async def run_apps(
         AppRun(app, home=home, dev_clock=dev_clock, env=base, console=out, grace=grace)
         for app in apps
     ]
+    for run in runs:
+        run.check_ports()
     async with AsyncExitStack() as stack:
         for run in runs:
             await run.start(extended or {})
             stack.push_async_callback(run.stop)
-        await asyncio.gather(*(run.supervise(stop) for run in runs))
-
-
-async def terminate(proc: asyncio.subprocess.Process, grace: float, name: str) -> None:
-    """SIGTERM the process group, SIGKILL it after ``grace`` seconds; no member survives."""
-    if proc.returncode is None:
-        _signal_group(proc.pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
-        try:
-            async with asyncio.timeout(grace or None):
-                await proc.wait()
-        except TimeoutError:
-            log.warning("app %s did not stop within %ss; killing it", name, grace)
-    _signal_group(proc.pid, signal.SIGKILL)
-    await proc.wait()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
+        codes = await asyncio.gather(*(run.supervise(stop) for run in runs))
+    return {run.app_id: code for run, code in zip(runs, codes, strict=True) if code}
 
 
 async def _first_of(waits: list[Awaitable[object]]) -> None:

@@ -9,27 +9,22 @@ and home. Used by ``tests/faults`` (short) and ``bench/fault_soak.py`` (long); n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from sidecar._runner import free_port
-from tests.integration._support import write_statestore
+from tests.integration._support import AppProcess, SidecarProcess, write_statestore
 
 log = logging.getLogger(__name__)
 
@@ -51,76 +46,6 @@ async def poll(check: Callable[[], Awaitable[Any]], timeout: float, interval: fl
             if result:
                 return result
             await asyncio.sleep(interval)
-
-
-@dataclass
-class Proc:
-    """One restartable process, killed as a process group; output appended to ``log_path``."""
-
-    name: str
-    args: list[str]
-    env: dict[str, str]
-    health_url: str
-    healthy_status: int
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-    _log: IO[bytes] | None = None
-
-    def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        self._log.write(f"--- start #{self.starts + 1} at {time.time():.3f}\n".encode())
-        self._log.flush()
-        self.proc = subprocess.Popen(
-            self.args,
-            env=self.env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.starts += 1
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill9(self) -> None:
-        if self.proc is not None:
-            _signal_group(self.proc, signal.SIGKILL)
-            self.proc.wait()
-        self._close_log()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            _signal_group(self.proc, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                _signal_group(self.proc, signal.SIGKILL)
-                self.proc.wait()
-        self._close_log()
-
-    async def wait_healthy(self, client: httpx.AsyncClient, timeout: float = 30) -> None:
-        async def ok() -> bool:
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited; see {self.log_path}")
-            try:
-                response = await client.get(self.health_url, timeout=2)
-            except httpx.HTTPError:
-                return False
-            return response.status_code == self.healthy_status
-
-        await poll(ok, timeout)
-
-    def _close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
 
 
 @dataclass(frozen=True)
@@ -216,48 +141,29 @@ class System:
         ports = {name: free_port() for name in ("agent", "agent_http", "notifier", "notifier_http")}
         self.agent_url = f"http://127.0.0.1:{ports['agent']}"
         self.notifier_url = f"http://127.0.0.1:{ports['notifier']}"
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_"))}
-        base_env["PYTHONUNBUFFERED"] = "1"
-        self.procs = {
-            AGENT_SIDECAR: self._sidecar(AGENT, ports["agent"], ports["agent_http"], base_env),
-            NOTIFIER_SIDECAR: self._sidecar(
-                NOTIFIER, ports["notifier"], ports["notifier_http"], base_env
-            ),
-            AGENT: self._app(
-                AGENT,
-                "agent",
-                ports["agent"],
-                ports["agent_http"],
-                {
-                    **base_env,
-                    "PM_NOTIFIER_APP_ID": NOTIFIER,
-                    "PM_JOB_RETRY_INTERVAL": retry_interval,
-                    "PM_JOB_MAX_RETRIES": str(max_retries),
-                    "PM_HTTP_TIMEOUT": "10",
-                },
-            ),
-            NOTIFIER: self._app(
-                NOTIFIER, "notifier", ports["notifier"], ports["notifier_http"], base_env
-            ),
+        agent_env = {
+            "PM_NOTIFIER_APP_ID": NOTIFIER,
+            "PM_JOB_RETRY_INTERVAL": retry_interval,
+            "PM_JOB_MAX_RETRIES": str(max_retries),
+            "PM_HTTP_TIMEOUT": "10",
+        }
+        self.procs: dict[str, SidecarProcess | AppProcess] = {
+            AGENT_SIDECAR: self._sidecar(AGENT, ports["agent"], ports["agent_http"]),
+            NOTIFIER_SIDECAR: self._sidecar(NOTIFIER, ports["notifier"], ports["notifier_http"]),
+            AGENT: self._app("agent", ports["agent"], ports["agent_http"], agent_env),
+            NOTIFIER: self._app("notifier", ports["notifier"], ports["notifier_http"], {}),
         }
 
-    def _sidecar(self, app_id: str, app_port: int, http_port: int, env: dict[str, str]) -> Proc:
-        args = [
-            *(sys.executable, "-m", "sidecar", "run", "--app-id", app_id),
-            *("--app-port", str(app_port), "--dapr-http-port", str(http_port)),
-            *("--home", str(self.home), "--resources-path", str(self.resources)),
-            *("--log-level", "warning"),
-        ]
-        health = f"http://127.0.0.1:{http_port}/v1.0/healthz"
-        return Proc(
-            f"{app_id}-sidecar", args, env, health, 204, self.logs / f"{app_id}-sidecar.log"
+    def _sidecar(self, app_id: str, app_port: int, http_port: int) -> SidecarProcess:
+        extra = ("--resources-path", str(self.resources), "--log-level", "warning")
+        log = self.logs / f"{app_id}-sidecar.log"
+        return SidecarProcess.for_app(
+            self.home, app_id, app_port, *extra, log=log, http_port=http_port
         )
 
-    def _app(self, name: str, module: str, port: int, http_port: int, env: dict[str, str]) -> Proc:
-        env = {**env, "APP_PORT": str(port), "DAPR_HTTP_PORT": str(http_port)}
-        args = [sys.executable, "-m", module]
-        health = f"http://127.0.0.1:{port}/healthz"
-        return Proc(name, args, env, health, 200, self.logs / f"{name}.log")
+    def _app(self, module: str, port: int, http_port: int, env: dict[str, str]) -> AppProcess:
+        env = {**env, "DAPR_HTTP_PORT": str(http_port)}
+        return AppProcess(module, port, env, self.logs / f"{module}.log")
 
     # lifecycle ---------------------------------------------------------------------------------
 
@@ -265,7 +171,9 @@ class System:
         for proc in self.procs.values():
             proc.start()
         async with asyncio.timeout(timeout):
-            await asyncio.gather(*(p.wait_healthy(client, timeout) for p in self.procs.values()))
+            await asyncio.gather(
+                *(p.wait_healthy(client, timeout=timeout) for p in self.procs.values())
+            )
 
     def stop(self) -> None:
         for proc in self.procs.values():

@@ -3,13 +3,8 @@ bounded waits, and :class:`System` (the product on the local runtime, one proces
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +16,9 @@ import httpx
 
 from sidecar._runner import free_port
 
+from ._processes import REPO_ROOT, AppProcess, Process, SidecarProcess, eventually
+
+__all__ = ["AppProcess", "Process", "SidecarProcess", "eventually", "free_port", "REPO_ROOT"]
 T = TypeVar("T")
 
 RECORDING_APP = textwrap.dedent(
@@ -60,148 +58,32 @@ RECORDING_APP = textwrap.dedent(
 )
 
 
-_STARTED: list[subprocess.Popen[bytes]] = []
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    """Last resort (an interrupted run): no process group started here outlives pytest."""
-    for proc in _STARTED:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _track(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
-    _STARTED[:] = [p for p in _STARTED if p.poll() is None]
-    _STARTED.append(proc)
-    return proc
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
-    """Poll ``check`` until it returns a truthy value, failing after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = await check()
-            if result:
-                return result
-            await asyncio.sleep(0.05)
-
-
-class RecordingApp:
+class RecordingApp(Process):
     """A real app process whose received requests a test can read back."""
 
     def __init__(self, tmp: Path, name: str = "app") -> None:
         self.port = free_port()
         self.script = tmp / f"{name}_recorder.py"
-        self.log = tmp / f"{name}_requests.jsonl"
+        self.requests_log = tmp / f"{name}_requests.jsonl"
         self.status_file = tmp / f"{name}_status"
         self.script.write_text(RECORDING_APP)
-        self.proc: subprocess.Popen[bytes] | None = None
+        args = [sys.executable, str(self.script), str(self.port)]
+        args += [str(self.requests_log), str(self.status_file)]
+        super().__init__(f"{name} recorder", args, log=tmp / f"{name}_recorder.log")
 
     def start(self) -> RecordingApp:
-        args = [
-            sys.executable,
-            str(self.script),
-            str(self.port),
-            str(self.log),
-            str(self.status_file),
-        ]
-        self.proc = subprocess.Popen(args)
+        super().start()
         return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
     def answer(self, status: int) -> None:
         self.status_file.write_text(str(status))
 
     def requests(self, path_prefix: str = "") -> list[dict[str, Any]]:
-        if not self.log.exists():
+        if not self.requests_log.exists():
             return []
-        lines = self.log.read_text().splitlines()
+        lines = self.requests_log.read_text().splitlines()
         return [r for r in map(json.loads, lines) if r["path"].startswith(path_prefix)]
 
-
-class SidecarProcess:
-    """``python -m sidecar run`` as a real process (sidecar only; the app runs separately)."""
-
-    def __init__(
-        self,
-        home: Path,
-        app_id: str,
-        app_port: int | None,
-        *extra: str,
-        log_path: Path | None = None,
-        env: dict[str, str] | None = None,
-    ) -> None:
-        self.home = home
-        self.extra_env = env or {}
-        self.app_id = app_id
-        self.app_port = app_port
-        self.http_port = free_port()
-        self.extra = extra
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = f"http://127.0.0.1:{self.http_port}"
-
-    def start(self) -> SidecarProcess:
-        args = [
-            sys.executable,
-            "-m",
-            "sidecar",
-            "run",
-            "--app-id",
-            self.app_id,
-            "--dapr-http-port",
-            str(self.http_port),
-            "--home",
-            str(self.home),
-            *self.extra,
-        ]
-        if self.app_port:
-            args += ["--app-port", str(self.app_port)]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
-        env.update(self.extra_env)
-        if self.log_path is None:
-            self.proc = _track(subprocess.Popen(args, env=env, start_new_session=True))
-            return self
-        with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = _track(
-                subprocess.Popen(
-                    args, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
-                )
-            )
-        return self
-
-    async def wait_healthy(self, client: httpx.AsyncClient, path: str = "/v1.0/healthz") -> None:
-        async def ok() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, "sidecar exited"
-            try:
-                return (await client.get(self.url + path)).status_code == 204
-            except httpx.HTTPError:
-                return False
-
-        await eventually(ok, timeout=30)
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 STATESTORE_YAML = """\
 apiVersion: dapr.io/v1alpha1
@@ -228,72 +110,6 @@ def write_statestore(resources: Path, db_path: Path) -> Path:
     component = resources / "statestore.yaml"
     component.write_text(STATESTORE_YAML.format(path=db_path.resolve()))
     return component
-
-
-class AppProcess:
-    """``python -m <module>`` (the agent or the notifier) as a real process of its own.
-
-    It runs from the repo root in its own session, with stdout and stderr appended to ``log``
-    (kept across restarts) so a test can read what the app logged.
-    """
-
-    def __init__(self, module: str, port: int, env: dict[str, str], log: Path) -> None:
-        self.module = module
-        self.port = port
-        self.env = env
-        self.log = log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> AppProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "PM_", "APP_"))}
-        env |= {"APP_PORT": str(self.port), "PYTHONUNBUFFERED": "1", **self.env}
-        with self.log.open("ab") as log:
-            self.proc = _track(
-                subprocess.Popen(
-                    [sys.executable, "-m", self.module],
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-        return self
-
-    async def wait_healthy(self, client: httpx.AsyncClient, path: str = "/healthz") -> None:
-        async def ok() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, (
-                f"{self.module} exited:\n{self.output()[-3000:]}"
-            )
-            try:
-                return (await client.get(self.url + path)).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        await eventually(ok, timeout=30)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill9()
-        with contextlib.suppress(ProcessLookupError):  # anything left in its group
-            os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 AGENT_ID = "pm-agent"
@@ -328,20 +144,20 @@ class System:
         write_statestore(self.resources, root / "state" / "state.db")
         agent_port, notifier_port = free_port(), free_port()
         common = ("--resources-path", str(self.resources), "--dev-clock")
-        self.agent_sidecar = SidecarProcess(
+        self.agent_sidecar = SidecarProcess.for_app(
             self.home,
             AGENT_ID,
             agent_port,
             *common,
-            log_path=self.logs / "pm-agent-sidecar.log",
+            log=self.logs / "pm-agent-sidecar.log",
             env=tokens.get(AGENT_ID),
         )
-        self.notifier_sidecar = SidecarProcess(
+        self.notifier_sidecar = SidecarProcess.for_app(
             self.home,
             NOTIFIER_ID,
             notifier_port,
             *common,
-            log_path=self.logs / "notifier-sidecar.log",
+            log=self.logs / "notifier-sidecar.log",
             env=tokens.get(NOTIFIER_ID),
         )
         self.agent = AppProcess(

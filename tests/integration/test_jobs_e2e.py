@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ._support import RecordingApp, SidecarProcess, eventually
+from ._support import RecordingApp, SidecarProcess
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,7 @@ def sidecars() -> Iterator[list[SidecarProcess]]:
 async def test_job_is_delivered_to_a_real_app(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
-    sc = SidecarProcess(tmp_path / "home", "myapp", app.port).start()
+    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client)
     r = await client.post(
@@ -52,7 +52,7 @@ async def test_job_is_delivered_to_a_real_app(
         got = app.requests("/job/")
         return got if len(got) == 2 else []
 
-    calls = {c["path"]: c for c in await eventually(delivered)}
+    calls = {c["path"]: c for c in await sc.until(delivered, "both jobs at the app")}
     assert calls["/job/j1"]["method"] == "POST"
     assert calls["/job/j1"]["body"] == '{"a":"x","b":1}'
     assert calls["/job/j1"]["headers"]["content-type"] == "application/json"  # type: ignore[index]
@@ -63,11 +63,12 @@ async def test_job_is_delivered_to_a_real_app(
 async def test_app_token_is_sent_with_each_trigger(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
-    sc = SidecarProcess(tmp_path / "home", "myapp", app.port, env={"APP_API_TOKEN": "app-secret"})
+    env = {"APP_API_TOKEN": "app-secret"}
+    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port, env=env)
     sidecars.append(sc.start())
     await sc.wait_healthy(client)
     assert (await client.post(f"{sc.url}/v1.0/jobs/t", json={"dueTime": "0s"})).status_code == 204
-    (call,) = await eventually(lambda: _async(app.requests("/job/t")))
+    (call,) = await sc.until(lambda: _async(app.requests("/job/t")), "job t at the app")
     assert call["headers"]["dapr-api-token"] == "app-secret"
 
 
@@ -75,7 +76,7 @@ async def test_failing_app_gets_default_retries_then_job_is_dropped(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
     app.answer(503)
-    sc = SidecarProcess(tmp_path / "home", "myapp", app.port).start()
+    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client)
     assert (await client.post(f"{sc.url}/v1.0/jobs/f", json={"dueTime": "0s"})).status_code == 204
@@ -83,7 +84,7 @@ async def test_failing_app_gets_default_retries_then_job_is_dropped(
     async def gone() -> bool:
         return (await client.get(f"{sc.url}/v1.0/jobs/f")).status_code == 500
 
-    await eventually(gone)
+    await sc.until(gone, "job f to be dropped")
     attempts = app.requests("/job/f")
     assert len(attempts) == 4
     gaps = [b["at"] - a["at"] for a, b in zip(attempts, attempts[1:], strict=False)]
@@ -94,7 +95,7 @@ async def test_kill9_loses_nothing_and_never_fires_early(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
     home = tmp_path / "home"
-    first = SidecarProcess(home, "myapp", app.port).start()
+    first = SidecarProcess.for_app(home, "myapp", app.port).start()
     sidecars.append(first)
     await first.wait_healthy(client)
     due = datetime.now(UTC) + timedelta(seconds=3)
@@ -104,7 +105,7 @@ async def test_kill9_loses_nothing_and_never_fires_early(
         assert (await client.post(f"{first.url}/v1.0/jobs/{name}", json=body)).status_code == 204
     first.kill9()
 
-    second = SidecarProcess(home, "myapp", app.port).start()
+    second = SidecarProcess.for_app(home, "myapp", app.port).start()
     sidecars.append(second)
     await second.wait_healthy(client)
 
@@ -112,7 +113,7 @@ async def test_kill9_loses_nothing_and_never_fires_early(
         got = app.requests("/job/")
         return got if {r["path"] for r in got} == {f"/job/{n}" for n in names} else []
 
-    fired = await eventually(all_fired, timeout=30)
+    fired = await second.until(all_fired, "every job to fire after the restart")
     assert len(fired) == len(names)  # each exactly once
     assert min(float(r["at"]) for r in fired) >= due.timestamp()  # type: ignore[arg-type]
 
@@ -121,13 +122,13 @@ async def test_jobs_wait_for_an_app_that_is_not_running(
     tmp_path: Path, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
     late_app = RecordingApp(tmp_path, "late")
-    sc = SidecarProcess(tmp_path / "home", "myapp", late_app.port).start()
+    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", late_app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client, "/v1.0/healthz/outbound")
     assert (await client.post(f"{sc.url}/v1.0/jobs/w", json={"dueTime": "0s"})).status_code == 204
     late_app.start()
     try:
-        await eventually(lambda: _async(late_app.requests("/job/w")))
+        await sc.until(lambda: _async(late_app.requests("/job/w")), "job w at the late app")
     finally:
         late_app.stop()
 
@@ -140,8 +141,8 @@ async def test_invocation_between_two_separately_started_sidecars(
     tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
 ) -> None:
     home = tmp_path / "home"
-    target = SidecarProcess(home, "target", app.port).start()
-    caller = SidecarProcess(home, "caller", None).start()
+    target = SidecarProcess.for_app(home, "target", app.port).start()
+    caller = SidecarProcess.for_app(home, "caller", None).start()
     sidecars += [target, caller]
     await target.wait_healthy(client)
     await caller.wait_healthy(client)

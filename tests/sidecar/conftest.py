@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -10,6 +10,9 @@ from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
 from sidecar.jobs import MemoryJobStore
+from tests.integration._processes import SidecarProcess
+
+from ._runner_procs import TINY_APP
 
 
 @pytest.fixture
@@ -35,3 +38,26 @@ async def client(sidecar: Sidecar) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=sidecar.asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://sidecar") as c:
         yield c
+
+
+@pytest.fixture
+def runners() -> Iterator[list[SidecarProcess]]:
+    """Runner processes a test started; killed (with their process groups) at teardown."""
+    started: list[SidecarProcess] = []
+    yield started
+    for proc in started:
+        proc.kill9()
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path) -> Path:
+    """A folder holding TINY_APP as ``app.py``."""
+    (tmp_path / "app.py").write_text(TINY_APP)
+    return tmp_path
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """A plain HTTP client for real processes."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        yield client

@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import signal
 import sys
-import textwrap
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from sidecar._runfile import AppConfig, SharedConfig
 from sidecar._runner import app_env, app_protocol, sidecar_config
-from tests.integration._support import eventually, free_port
+from tests.integration._processes import SidecarProcess
+from tests.integration._support import free_port
 
-TINY_APP = textwrap.dedent(
-    """
-    import json, os, subprocess, sys
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    record = {"env": dict(os.environ), "pid": os.getpid(), "child": child.pid, "cwd": os.getcwd()}
-    with open("env.json", "w") as fh:
-        json.dump(record, fh)
-    print("hello from", os.environ["APP_ID"])
-    print("a warning on stderr", file=sys.stderr)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(404)
-            self.end_headers()
-        def log_message(self, *args):
-            pass
-
-    HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), Handler).serve_forever()
-    """
+from ._runner_procs import (
+    TINY_APP,
+    all_gone,
+    app_pids,
+    finish,
+    runner,
+    start_tiny,
+    wait_recorded,
+    wait_status,
 )
-
 
 # pure helpers ------------------------------------------------------------------------------------
 
@@ -88,133 +70,29 @@ def test_sidecar_config_from_app(tmp_path: Path) -> None:
 # real processes ----------------------------------------------------------------------------------
 
 
-class Runner:
-    """``python -m sidecar run ...`` started in ``cwd`` with a private home."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.stdout = ""
-        self.stderr = ""
-
-    @classmethod
-    async def start(cls, cwd: Path, *args: str) -> Runner:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_"))}
-        env |= {"SIDECAR_HOME": str(cwd / "home"), "HOME": str(cwd), "RUNNER_MARK": "inherited"}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sidecar", "run", *args, cwd=cwd, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-        )  # fmt: skip
-        return cls(proc)
-
-    async def finish(self, sig: signal.Signals | None = None, timeout: float = 20) -> int:
-        if sig is not None and self.proc.returncode is None:
-            self.proc.send_signal(sig)
-        async with asyncio.timeout(timeout):
-            out, err = await self.proc.communicate()
-        self.stdout, self.stderr = out.decode(), err.decode()
-        return self.proc.returncode or 0
-
-    def kill(self) -> None:
-        if self.proc.returncode is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-
-
-@pytest.fixture
-async def runners() -> AsyncIterator[list[Runner]]:
-    started: list[Runner] = []
-    yield started
-    for runner in started:
-        runner.kill()
-        await runner.finish()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as http:
-        yield http
-
-
-async def wait_status(
-    client: httpx.AsyncClient, url: str, status: int = 204, timeout: float = 30
-) -> httpx.Response:
-    async def check() -> httpx.Response | None:
-        try:
-            response = await client.get(url)
-        except httpx.HTTPError:
-            return None
-        return response if response.status_code == status else None
-
-    return await eventually(check, timeout)
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-async def all_gone(*pids: int) -> None:
-    async def check() -> bool:
-        return not any(alive(pid) for pid in pids)
-
-    await eventually(check, timeout=10)
-
-
-def recorded(app_dir: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((app_dir / "env.json").read_text())
-    return data
-
-
-async def wait_recorded(app_dir: Path) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        try:
-            return recorded(app_dir)
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-
-    return await eventually(check)
-
-
-@pytest.fixture
-def app_dir(tmp_path: Path) -> Path:
-    (tmp_path / "app.py").write_text(TINY_APP)
-    return tmp_path
-
-
 @pytest.mark.integration
 async def test_single_app_env_output_logs_metadata_and_sigterm(
-    app_dir: Path, client: httpx.AsyncClient, runners: list[Runner]
+    app_dir: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
-    app_port, http_port = free_port(), free_port()
-    runner = await Runner.start(
-        app_dir, "--app-id", "tiny", "--app-port", str(app_port),
-        "--dapr-http-port", str(http_port), "--", sys.executable, "app.py",
-    )  # fmt: skip
-    runners.append(runner)
-    base = f"http://127.0.0.1:{http_port}/v1.0"
-    await wait_status(client, f"{base}/healthz")
-    app = await wait_recorded(app_dir)
+    app_port = free_port()
+    proc, base = start_tiny(app_dir, runners, app_port)
+    await wait_status(proc, http, f"{base}/healthz")
+    app = await wait_recorded(proc, app_dir)
     env = app["env"]
-    assert (env["APP_ID"], env["APP_PORT"], env["DAPR_HTTP_PORT"]) == (
-        "tiny",
-        str(app_port),
-        str(http_port),
-    )
+    assert (env["APP_ID"], env["APP_PORT"]) == ("tiny", str(app_port))
+    assert base == f"http://127.0.0.1:{env['DAPR_HTTP_PORT']}/v1.0"
     assert env["APP_CHANNEL_ADDRESS"] == "127.0.0.1" and env["APP_PROTOCOL"] == "http"
     assert int(env["DAPR_GRPC_PORT"]) > 0 and int(env["DAPR_METRICS_PORT"]) > 0
     assert (env["PYTHONUNBUFFERED"], env["RUNNER_MARK"]) == ("1", "inherited")
     assert Path(app["cwd"]) == app_dir
-    extended = (await client.get(f"{base}/metadata")).json()["extended"]
-    assert extended["appPID"] == str(app["pid"]) and extended["cliPID"] == str(runner.proc.pid)
+    extended = (await http.get(f"{base}/metadata")).json()["extended"]
+    assert extended["appPID"] == str(app["pid"]) and extended["cliPID"] == str(proc.pid)
     assert extended["appCommand"] == f"{sys.executable} app.py"
 
-    assert await runner.finish(signal.SIGTERM) == 0
-    await all_gone(app["pid"], app["child"])
-    assert "== APP - tiny == hello from tiny" in runner.stdout
-    assert "== APP - tiny == a warning on stderr" in runner.stdout
+    assert await finish(proc, signal.SIGTERM) == 0, proc.describe()
+    await all_gone(proc, *app_pids(app))
+    assert "== APP - tiny == hello from tiny" in proc.stdout()
+    assert "== APP - tiny == a warning on stderr" in proc.stdout()
     app_log = next((app_dir / ".dapr/logs").glob("tiny_app_*.log")).read_text()
     assert "== APP - tiny == hello from tiny" in app_log
     daprd_log = next((app_dir / ".dapr/logs").glob("tiny_daprd_*.log")).read_text()
@@ -223,21 +101,16 @@ async def test_single_app_env_output_logs_metadata_and_sigterm(
 
 @pytest.mark.integration
 async def test_shutdown_api_stops_the_app_and_its_sidecar(
-    app_dir: Path, client: httpx.AsyncClient, runners: list[Runner]
+    app_dir: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
-    app_port, http_port = free_port(), free_port()
-    runner = await Runner.start(
-        app_dir, "--app-id", "tiny", "--app-port", str(app_port),
-        "--dapr-http-port", str(http_port), "--", sys.executable, "app.py",
-    )  # fmt: skip
-    runners.append(runner)
-    await wait_status(client, f"http://127.0.0.1:{http_port}/v1.0/healthz")
-    app = await wait_recorded(app_dir)
-    response = await client.post(f"http://127.0.0.1:{http_port}/v1.0/shutdown")
+    proc, base = start_tiny(app_dir, runners)
+    await wait_status(proc, http, f"{base}/healthz")
+    app = await wait_recorded(proc, app_dir)
+    response = await http.post(f"{base}/shutdown")
     assert response.status_code == 204
-    assert await runner.finish() == 0
-    await all_gone(app["pid"], app["child"])
-    assert "shutdown requested" in runner.stderr
+    assert await finish(proc) == 0, proc.describe()
+    await all_gone(proc, *app_pids(app))
+    assert "shutdown requested" in proc.stderr()
 
 
 RUN_FILE = """
@@ -259,43 +132,44 @@ apps:
 
 @pytest.mark.integration
 async def test_run_file_with_two_apps(
-    tmp_path: Path, client: httpx.AsyncClient, runners: list[Runner]
+    tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
     for name in ("alpha", "beta"):
         (tmp_path / name).mkdir()
     (tmp_path / "alpha/app.py").write_text(TINY_APP)
     ports = {"alpha_port": free_port(), "alpha_http": free_port(), "beta_http": free_port()}
     (tmp_path / "dapr.yaml").write_text(RUN_FILE.format(python=sys.executable, **ports))
-    runner = await Runner.start(tmp_path, "-f", ".")
-    runners.append(runner)
+    proc = runner(tmp_path, "-f", ".").start()
+    runners.append(proc)
     alpha_url = f"http://127.0.0.1:{ports['alpha_http']}/v1.0"
-    await wait_status(client, f"{alpha_url}/healthz")
-    env = (await wait_recorded(tmp_path / "alpha"))["env"]
+    await wait_status(proc, http, f"{alpha_url}/healthz")
+    env = (await wait_recorded(proc, tmp_path / "alpha"))["env"]
     assert (env["APP_ID"], env["FROM_COMMON"], env["OVERRIDDEN"]) == ("alpha", "c", "alpha")
-    extended = (await client.get(f"{alpha_url}/metadata")).json()["extended"]
+    extended = (await http.get(f"{alpha_url}/metadata")).json()["extended"]
     assert extended["runTemplatePath"] == str(tmp_path / "dapr.yaml")
 
     async def beta_gone() -> bool:  # beta exits on its own; its sidecar goes with it
         try:
-            await client.get(f"http://127.0.0.1:{ports['beta_http']}/v1.0/healthz/outbound")
+            await http.get(f"http://127.0.0.1:{ports['beta_http']}/v1.0/healthz/outbound")
         except httpx.ConnectError:
             return True
+        except httpx.TransportError:  # accepted, then dropped: on its way down
+            return False
         return False
 
-    await eventually(beta_gone)
-    await wait_status(client, f"{alpha_url}/healthz")  # alpha keeps running
-    assert runner.proc.returncode is None
-    assert await runner.finish(signal.SIGINT) == 130
-    assert "== APP - alpha == hello from alpha" in runner.stdout
-    assert "== APP - beta == beta says bye" in runner.stdout
-    assert "app beta exited with code 3" in runner.stderr
+    await proc.until(beta_gone, "beta's sidecar to stop")
+    await wait_status(proc, http, f"{alpha_url}/healthz")  # alpha keeps running
+    assert await finish(proc, signal.SIGINT) == 130, proc.describe()
+    assert "== APP - alpha == hello from alpha" in proc.stdout()
+    assert "== APP - beta == beta says bye" in proc.stdout()
+    assert "app beta exited with code 3" in proc.stderr()
     for name in ("alpha", "beta"):
         assert list((tmp_path / name / ".dapr/logs").glob(f"{name}_app_*.log"))
 
 
 @pytest.mark.integration
 async def test_unknown_component_type_is_a_start_up_error(
-    tmp_path: Path, runners: list[Runner]
+    tmp_path: Path, runners: list[SidecarProcess]
 ) -> None:
     (tmp_path / "res").mkdir()
     bad = tmp_path / "res" / "cron.yaml"
@@ -303,17 +177,19 @@ async def test_unknown_component_type_is_a_start_up_error(
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: tick}\n"
         "spec: {type: bindings.cron, version: v1, metadata: []}\n"
     )
-    runner = await Runner.start(tmp_path, "--app-id", "x", "--resources-path", "res")
-    runners.append(runner)
-    assert await runner.finish() == 1
-    (line,) = [ln for ln in runner.stderr.splitlines() if ln.startswith("sidecar: error:")]
+    proc = runner(tmp_path, "--app-id", "x", "--resources-path", "res").start()
+    runners.append(proc)
+    assert await finish(proc) == 1, proc.describe()
+    (line,) = [ln for ln in proc.stderr().splitlines() if ln.startswith("sidecar: error:")]
     assert str(bad) in line and "bindings.cron" in line
 
 
 @pytest.mark.integration
-async def test_bad_run_file_is_a_start_up_error(tmp_path: Path, runners: list[Runner]) -> None:
+async def test_bad_run_file_is_a_start_up_error(
+    tmp_path: Path, runners: list[SidecarProcess]
+) -> None:
     (tmp_path / "dapr.yaml").write_text("apps: []\n")
-    runner = await Runner.start(tmp_path, "-f", str(tmp_path))
-    runners.append(runner)
-    assert await runner.finish() == 1
-    assert "dapr.yaml: version: required field 'version'" in runner.stderr
+    proc = runner(tmp_path, "-f", str(tmp_path)).start()
+    runners.append(proc)
+    assert await finish(proc) == 1, proc.describe()
+    assert "dapr.yaml: version: required field 'version'" in proc.stderr()
