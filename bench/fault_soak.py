@@ -1,13 +1,16 @@
-"""Fault soak: kill -9 the runtime, the agent app and the notifier while reminders come due.
+"""Fault soak: kill -9 the runtime, the agent app, the notifier or the runner while reminders fire.
 
 Starts the real system as separate processes (pm-agent and notifier sidecars, ``python -m agent``,
 ``python -m notifier``) with one runtime home and one state file, assigns ``--tasks`` tasks whose
 reminders (and overdue notices) fall due over ``--window`` seconds, kills processes with SIGKILL at
 seeded-random moments and restarts them, then checks that every expected notification is stored
 exactly once, delivered, and not created before its time. Exits 1 on any loss, duplicate or
-early notification.
+early notification. ``--victims runner`` runs the system as ``./dev up`` does, one
+``sidecar run -f`` process, and SIGKILLs that process alone (its apps must die with it), then
+starts it again.
 
     ./dev bench fault_soak --tasks 1000 --seed 7
+    ./dev bench fault_soak --tasks 1000 --seed 7 --victims runner
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from tests.faults._system import (  # noqa: E402
     DEFAULT_VICTIMS,
     NOTIFIER,
     NOTIFIER_SIDECAR,
+    RUNNER,
     run_fault_scenario,
 )
 
-VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER, NOTIFIER_SIDECAR)
+VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER, NOTIFIER_SIDECAR, RUNNER)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,6 +61,8 @@ async def soak(args: argparse.Namespace, root: Path) -> int:
     unknown = set(victims) - set(VICTIMS)
     if unknown:
         raise SystemExit(f"unknown victims: {sorted(unknown)}")
+    if RUNNER in victims and victims != (RUNNER,):
+        raise SystemExit("the runner victim runs the system as one `sidecar run -f`: use it alone")
     verdict = await run_fault_scenario(
         root,
         tasks=args.tasks,
@@ -67,6 +73,7 @@ async def soak(args: argparse.Namespace, root: Path) -> int:
         lead=args.lead or 5 + args.tasks * 0.02,
         settle=args.settle,
         victims=victims,
+        as_runner=victims == (RUNNER,),
     )
     print(f"fault soak: tasks={args.tasks} seed={args.seed} window={window:.0f}s root={root}")
     for name, value in verdict.counts().items():

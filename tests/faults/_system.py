@@ -9,10 +9,14 @@ and home. Used by ``tests/faults`` (short) and ``bench/fault_soak.py`` (long); n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import random
+import signal
 import sqlite3
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -24,6 +28,7 @@ from typing import Any
 import httpx
 
 from sidecar._runner import free_port
+from tests.integration._processes import WAIT, Process, scrubbed_env
 from tests.integration._support import AppProcess, SidecarProcess, write_statestore
 
 log = logging.getLogger(__name__)
@@ -31,7 +36,42 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 AGENT, NOTIFIER = "pm-agent", "notifier"
 AGENT_SIDECAR, NOTIFIER_SIDECAR = "pm-agent-sidecar", "notifier-sidecar"
+RUNNER = "runner"  # one ``sidecar run -f`` process holding both sidecars and both apps
 DEFAULT_VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER)
+
+
+class RunnerProcess(Process):
+    """``sidecar run -f dapr.yaml``, as ``./dev up`` runs the system; kill -9 hits it alone."""
+
+    def __init__(self, run_file: Path, home: Path, urls: list[str], log: Path) -> None:
+        args = [sys.executable, "-m", "sidecar", "run", "-f", str(run_file), "--home", str(home)]
+        env = scrubbed_env("DAPR_", "PM_", "APP_") | {"PYTHONUNBUFFERED": "1"}
+        super().__init__(RUNNER, [*args, "--log-level", "warning"], log=log, env=env)
+        self.urls = urls
+
+    def kill9(self) -> None:
+        """SIGKILL the runner process only: its apps must not outlive it (they are not hit)."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    async def wait_healthy(self, client: httpx.AsyncClient, timeout: float = WAIT) -> None:
+        for url in self.urls:
+            status = 204 if "/v1.0/" in url else 200
+            await self.wait_http(client, url, status, timeout)
+
+    async def wait_apps_gone(self, client: httpx.AsyncClient, timeout: float = WAIT) -> None:
+        """Until no app or sidecar of the killed runner answers any more."""
+
+        async def gone() -> bool:
+            for url in self.urls:
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.get(url, timeout=1)
+                    return False
+            return True
+
+        await self.until(gone, "the killed runner's apps to go", timeout, while_running=False)
 
 
 def _parse_time(text: str) -> datetime:
@@ -129,7 +169,14 @@ class Verdict:
 class System:
     """The four processes of the reminder system on fixed ports, one home, one state file."""
 
-    def __init__(self, root: Path, *, retry_interval: str = "1s", max_retries: int = 100_000):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        retry_interval: str = "1s",
+        max_retries: int = 100_000,
+        as_runner: bool = False,
+    ):
         self.root = root
         self.home = root / "home"
         self.resources = root / "resources"
@@ -147,12 +194,39 @@ class System:
             "PM_JOB_MAX_RETRIES": str(max_retries),
             "PM_HTTP_TIMEOUT": "10",
         }
-        self.procs: dict[str, SidecarProcess | AppProcess] = {
+        self.procs: dict[str, SidecarProcess | AppProcess | RunnerProcess] = {}
+        if as_runner:
+            self.procs[RUNNER] = self._runner(ports, agent_env)
+            return
+        self.procs = {
             AGENT_SIDECAR: self._sidecar(AGENT, ports["agent"], ports["agent_http"]),
             NOTIFIER_SIDECAR: self._sidecar(NOTIFIER, ports["notifier"], ports["notifier_http"]),
             AGENT: self._app("agent", ports["agent"], ports["agent_http"], agent_env),
             NOTIFIER: self._app("notifier", ports["notifier"], ports["notifier_http"], {}),
         }
+
+    def _runner(self, ports: dict[str, int], agent_env: dict[str, str]) -> RunnerProcess:
+        apps = [
+            {
+                "appID": app_id,
+                "appDirPath": str(ROOT),
+                "appPort": ports[name],
+                "daprHTTPPort": ports[f"{name}_http"],
+                "command": [sys.executable, "-m", name],
+                "env": env,
+            }
+            for app_id, name, env in ((AGENT, "agent", agent_env), (NOTIFIER, "notifier", {}))
+        ]
+        run_file = self.root / "dapr.yaml"
+        doc = {"version": 1, "common": {"resourcesPaths": [str(self.resources)]}, "apps": apps}
+        run_file.write_text(json.dumps(doc))  # JSON is YAML
+        urls = [
+            f"http://127.0.0.1:{ports[n]}{p}" for n in ("agent", "notifier") for p in ("/healthz",)
+        ]
+        urls += [
+            f"http://127.0.0.1:{ports[n + '_http']}/v1.0/healthz" for n in ("agent", "notifier")
+        ]
+        return RunnerProcess(run_file, self.home, urls, self.logs / "runner.log")
 
     def _sidecar(self, app_id: str, app_port: int, http_port: int) -> SidecarProcess:
         extra = ("--resources-path", str(self.resources), "--log-level", "warning")
@@ -182,6 +256,8 @@ class System:
     async def kill_and_restart(self, client: httpx.AsyncClient, kill: Kill) -> None:
         proc = self.procs[kill.victim]
         proc.kill9()
+        if isinstance(proc, RunnerProcess):
+            await proc.wait_apps_gone(client)
         log.info("killed %s (down for %.2fs)", kill.victim, kill.pause)
         await asyncio.sleep(kill.pause)  # the outage itself, not a wait for a condition
         proc.start()
@@ -349,12 +425,13 @@ async def run_fault_scenario(
     lead: float,
     settle: float,
     victims: tuple[str, ...] = DEFAULT_VICTIMS,
+    as_runner: bool = False,
 ) -> Verdict:
     """Start the system, assign ``tasks`` reminders due over ``window`` seconds starting ``lead``
     seconds from now, kill -9 per a seeded plan while they fire, wait ``settle`` seconds at most
     after the last one is due, and judge what was stored."""
     rng = random.Random(seed)
-    system = System(root)
+    system = System(root, as_runner=as_runner)
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=30) as client:
         try:

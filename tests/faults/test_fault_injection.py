@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ._system import run_fault_scenario
+from ._system import RUNNER, Verdict, run_fault_scenario
 
 pytestmark = pytest.mark.integration
 log = logging.getLogger(__name__)
@@ -35,16 +35,39 @@ async def test_kill9_during_reminders_loses_nothing_and_duplicates_nothing(
         lead=6.0,
         settle=40.0,
     )
+    _judge(verdict, record_property, kills=3)
+
+
+async def test_kill9_of_the_runner_takes_its_apps_and_a_restart_loses_nothing(
+    tmp_path: Path, record_property: pytest.RecordProperty
+) -> None:
+    """``./dev up`` killed with SIGKILL and started again, twice, while reminders come due."""
+    verdict = await run_fault_scenario(
+        tmp_path,
+        tasks=TASKS // 2,
+        agents=4,
+        seed=SEED,
+        window=10.0,
+        kills=2,
+        lead=6.0,
+        settle=40.0,
+        victims=(RUNNER,),
+        as_runner=True,
+    )
+    _judge(verdict, record_property, kills=2)
+
+
+def _judge(verdict: Verdict, record_property: pytest.RecordProperty, *, kills: int) -> None:
     for name, value in verdict.counts().items():
         record_property(name, value)
     record_property("kill_schedule", ", ".join(verdict.kills))
     record_property("fault_summary", f"seed {SEED}: {verdict.summary()}")
     log.info("fault suite: %s", verdict.summary())
-    assert len(verdict.kills) >= 3, verdict.summary()
+    assert len(verdict.kills) >= kills, verdict.summary()
     assert not verdict.missing, verdict.summary()
     assert verdict.duplicates == 0, verdict.summary()
     assert not verdict.early, verdict.summary()
     assert not verdict.unexpected, verdict.summary()
     assert not verdict.undelivered, verdict.summary()
     assert not verdict.not_listed, verdict.summary()
-    assert verdict.delivered_once == verdict.expected == 2 * TASKS
+    assert verdict.delivered_once == verdict.expected == 2 * verdict.tasks
