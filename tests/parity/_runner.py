@@ -24,14 +24,15 @@ class Target(NamedTuple):
 
 
 def initial_context(now: datetime | None = None) -> dict[str, str]:
-    """Values a run generates: absolute times an hour (a day) from now, and an hour ago."""
+    """Values a run generates: absolute times two hours (a day) from now, and an hour ago.
+    None may equal an instant the runtime computes (a TTL of 60 s or 1 h from now)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
 
     def rfc3339(delta: timedelta) -> str:
         return (now + delta).isoformat().replace("+00:00", "Z")
 
     return {
-        "future": rfc3339(timedelta(hours=1)),
+        "future": rfc3339(timedelta(hours=2)),
         "future_day": rfc3339(timedelta(days=1)),
         "past": rfc3339(timedelta(hours=-1)),
     }

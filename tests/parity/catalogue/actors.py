@@ -37,7 +37,12 @@ def _methods() -> list[Exchange]:
         x("actors.invoke.app-201", f"POST {A}/method/created", {}, app="/actors/T/a1"),
         x("actors.invoke.error-header", f"POST {A}/method/errheader", {}, app="/actors/T/a1"),
         x("actors.invoke.bad-id", "POST /v1.0/actors/T/a%23b/method/echo", {}),
+        x("actors.invoke.bad-type", "POST /v1.0/actors/T%23x/a1/method/echo", {}),
+        x("actors.invoke.type-not-hosted", "POST /v1.0/actors/U/a1/method/echo", {}),
         x("actors.invoke.bad-method", f"POST {A}/method/a%3Fb", {}),
+        x("actors.invoke.nul-method", f"POST {A}/method/a%00b", {}),
+        x("actors.invoke.hash-method", f"POST {A}/method/a%23b", {}),
+        x("actors.invoke.control-method", f"POST {A}/method/a%01b", {}),
     ]
 
 
@@ -120,7 +125,8 @@ def _reminders() -> list[Exchange]:
         x("actors.reminder.bad-duetime", f"POST {r}/bad", {"dueTime": "soon"}),
         x("actors.reminder.bad-period", f"POST {r}/bad", {"dueTime": "1h", "period": "sometimes"}),
         x("actors.reminder.day-period", f"POST {r}/bad", {"period": "P1D"}),
-        x("actors.reminder.zero-repeats", f"POST {r}/bad", {"period": "R0/PT1M"}),
+        x("actors.reminder.zero-repeats", f"POST {r}/zero", {"dueTime": "1h", "period": "R0/PT1M"}),
+        x("actors.reminder.zero-repeats.get", f"GET {r}/zero"),
         x("actors.reminder.bad-ttl", f"POST {r}/bad", {"dueTime": "1h", "ttl": "later"}),
         x("actors.reminder.not-json", f"POST {r}/bad", "{"),
         x("actors.reminder.bad-name", f"POST {r}/a%23b", {"dueTime": "1h"}),

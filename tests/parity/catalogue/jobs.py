@@ -106,6 +106,7 @@ def _names(prefix: str) -> list[Exchange]:
         "hash": "a%23b",
         "question": "a%3Fb",
         "backslash": "a%5Cb",
+        "slash": "a%2Fb",
         "nul": "a%00b",
         "control": "a%01b",
         "del": "x%7Fy",
