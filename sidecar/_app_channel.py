@@ -6,9 +6,15 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
+import aiohttp
 import httpx
+from httpx_aiohttp import HttpxAiohttpClient
+from httpx_aiohttp.transport import AiohttpTransport
 
 log = logging.getLogger(__name__)
+
+# What Go's net/http client (daprd's) sends of its own; it adds no Accept and no Content-Type.
+GO_CLIENT_HEADERS = {"user-agent": "Go-http-client/1.1", "accept-encoding": "gzip"}
 
 HOP_BY_HOP = frozenset(
     {
@@ -24,6 +30,26 @@ HOP_BY_HOP = frozenset(
         "host",
     }
 )
+
+
+def outbound_client(max_connections: int) -> httpx.AsyncClient:
+    """httpx's API over aiohttp's connection pool (several times faster under concurrency),
+    adding only the headers Go's client adds: a caller's headers, when forwarded, win."""
+
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=256)
+
+    def session() -> aiohttp.ClientSession:  # made on first use, inside the event loop
+        connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=5.0)
+        skip = ("Accept", "Content-Type")
+        return aiohttp.ClientSession(connector=connector, skip_auto_headers=skip)
+
+    client = HttpxAiohttpClient(
+        timeout=httpx.Timeout(None, connect=5.0),
+        headers=GO_CLIENT_HEADERS,
+        transport=AiohttpTransport(limits=limits, client=session),
+    )
+    del client.headers["accept"]
+    return client
 
 
 class AppChannel:

@@ -203,7 +203,7 @@ def _split_zone(spec: str) -> tuple[tzinfo, str]:
         return UTC, spec
     space = spec.find(" ")
     if space < 0 or not (body := spec[space:].strip(_GO_SPACE)):
-        raise ScheduleError(f"timezone prefix is not followed by a schedule: {spec}")
+        raise ScheduleError(f"timezone prefix {spec} is not followed by a schedule")
     if body.startswith("@every "):
         raise ScheduleError(f"timezone is not supported for @every schedules: {spec}")
     return _load_zone(spec[spec.index("=") + 1 : space]), body

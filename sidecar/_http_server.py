@@ -99,6 +99,7 @@ def server(app: Any, *, graceful_seconds: float) -> QuietServer:
             log_level="warning",
             lifespan="off",
             access_log=False,
+            server_header=False,  # daprd sends none of its own (an app's passes through)
             limit_concurrency=MAX_CONNECTIONS,
             timeout_graceful_shutdown=int(graceful_seconds),
         )

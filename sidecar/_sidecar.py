@@ -20,11 +20,10 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import httpx
-from httpx_aiohttp import HttpxAiohttpClient
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from ._app_channel import AppChannel
+from ._app_channel import AppChannel, outbound_client
 from ._app_health import AppHealthProbe, HealthSettings
 from ._clock import Clock, DevClock, SystemClock
 from ._components import ComponentError, Resources, load_resources
@@ -40,6 +39,17 @@ log = logging.getLogger(__name__)
 RUNTIME_VERSION = "1.18.3-local"
 # Outbound connections (to the app and other sidecars) at once; above the scheduler's deliveries
 OUTBOUND_CONNECTIONS = 2048
+METADATA_ORDER = (  # the order of daprd's metadata fields
+    "id",
+    "runtimeVersion",
+    "enabledFeatures",
+    "actors",
+    "components",
+    "extended",
+    "subscriptions",
+    "appConnectionProperties",
+    "actorRuntime",
+)
 
 
 class Extension(Protocol):
@@ -90,13 +100,7 @@ class Sidecar:
         self.internal_key = ""
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
-        # httpx's API over aiohttp's connection pool: several times faster under concurrency
-        self.http: httpx.AsyncClient = HttpxAiohttpClient(
-            timeout=httpx.Timeout(None, connect=5.0),
-            limits=httpx.Limits(
-                max_connections=OUTBOUND_CONNECTIONS, max_keepalive_connections=256
-            ),
-        )
+        self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
         self.app_channel: AppChannel | None = None
         if config.app_port:
             self.app_channel = AppChannel(
@@ -329,4 +333,5 @@ class Sidecar:
             }
         for ext in self.extensions:
             ext.describe(out)
-        return out
+        first = {k: out.pop(k) for k in METADATA_ORDER if k in out}
+        return first | out

@@ -169,3 +169,22 @@ def loads_strict(data: bytes | str) -> Any:
         return _NUMBERS.decode(text)
     except RecursionError:
         raise GoJSONError("exceeded max depth") from None
+
+
+_QUOTE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_QUOTE_ESCAPES |= {"\v": "\\v", '"': '\\"', "\\": "\\\\"}
+
+
+def _quote_char(c: str) -> str:
+    if c in _QUOTE_ESCAPES:
+        return _QUOTE_ESCAPES[c]
+    if ord(c) < 0x20 or ord(c) == 0x7F:
+        return f"\\x{ord(c):02x}"
+    if ord(c) < 0x80 or c.isprintable():
+        return c
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
+def go_quote(text: str) -> str:
+    """Go's ``strconv.Quote`` (``%q``): printable text kept, the rest escaped Go's way."""
+    return '"' + "".join(_quote_char(c) for c in text) + '"'

@@ -12,13 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._clock import utc
 from .._errors import DaprError, malformed
 from .._timefmt import (
     TimeFormatError,
     format_go_duration,
-    format_rfc3339,
-    parse_actor_due_time,
     parse_reminder_period,
 )
 from ..jobs import (
@@ -54,9 +51,8 @@ def reminder_spec(body: Any, now: float) -> tuple[JobSpec, bool]:
     if not isinstance(body, dict):
         raise malformed("json: cannot unmarshal into Go value of type reminder request")
     due_time, period, ttl = (_string(body, key) for key in ("dueTime", "period", "ttl"))
-    try:
-        parse_actor_due_time(due_time, utc(now))
-        every, repeats = parse_reminder_period(period) if period else (None, None)
+    try:  # dueTime and ttl are the Scheduler's to check (store_reminder); the period is daprd's
+        every, repeats = _period(period)
     except TimeFormatError as exc:
         raise create_error(str(exc)) from exc
     spec = JobSpec(
@@ -69,6 +65,13 @@ def reminder_spec(body: Any, now: float) -> tuple[JobSpec, bool]:
     )
     overwrite = body.get("overwrite")
     return spec, overwrite is not False
+
+
+def _period(period: str) -> tuple[Any, int | None]:
+    """``@every`` interval and repeat count; ``R0/...`` sets no count (recorded from daprd)."""
+    if period.startswith("R0/"):
+        return parse_reminder_period(period[3:])[0], None
+    return parse_reminder_period(period) if period else (None, None)
 
 
 def _string(body: dict[str, Any], key: str) -> str:
@@ -100,7 +103,9 @@ async def store_reminder(
     try:
         tick = first_tick(make_plan(spec, now), now)
     except JobValidationError as exc:
-        raise create_error(str(exc)) from exc
+        raise create_error(
+            f"rpc error: code = Unknown desc = job failed validation: {exc}"
+        ) from exc
     try:
         if tick is None:  # already past its ttl: never fires
             if not overwrite and await store.get(owner, name) is not None:
@@ -110,36 +115,23 @@ async def store_reminder(
         record = JobRecord(owner, name, spec, created_at=now, tick=tick, due_at=tick)
         await store.put(record, overwrite=overwrite)
     except JobExistsError as exc:
-        raise DaprError(
-            409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS", f"error creating actor reminder: {exc}"
-        ) from exc
+        message = f"actor reminder already exists: {name.partition('||')[2]}"
+        raise DaprError(409, "ERR_ACTOR_REMINDER_ALREADY_EXISTS", message) from exc
 
 
 def render_reminder(actor_type: str, record: JobRecord) -> dict[str, Any]:
-    """The GET answer: fields omitted when empty, period in the Scheduler's ``@every`` form."""
+    """The GET answer: fields omitted when empty, period in the Scheduler's ``@every`` form,
+    no ttl (recorded from daprd 1.18.3: it shows none, even when one was set)."""
     actor_id, _ = split_name(record)
     spec = record.spec
     out: dict[str, Any] = {"actorID": actor_id, "actorType": actor_type}
+    if spec.data is not None:
+        out["data"] = json.loads(spec.data)
     if spec.due_time:
         out["dueTime"] = spec.due_time
     if spec.schedule:
         out["period"] = spec.schedule
-    expiry = _expiry(record)
-    if expiry:
-        out["ttl"] = expiry
-    if spec.data is not None:
-        out["data"] = json.loads(spec.data)
     return out
-
-
-def _expiry(record: JobRecord) -> str | None:
-    if record.spec.ttl is None:
-        return None
-    try:
-        plan = make_plan(record.spec, record.created_at)
-    except JobValidationError:
-        return None
-    return format_rfc3339(plan.expiry) if plan.expiry is not None else None
 
 
 def fire_body(record: JobRecord) -> bytes:

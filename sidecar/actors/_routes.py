@@ -10,8 +10,10 @@ from starlette.routing import BaseRoute, Route
 
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError, bad_request
-from ..api._common import empty, json_response, parse_json, raw_json_response, read_body
+from ..api._common import dumps, empty, raw_json_response, read_body
+from ..api._gojson import loads_go
 from ..forwarding import INTERNAL_HEADER, is_forwarded
+from ..gojson import go_quote
 from ..jobs import reminder_owner
 from . import _reminders as rem
 from . import _state as st
@@ -27,13 +29,21 @@ _STAMPED = ("dapr-caller-app-id", "dapr-caller-namespace")
 NON_HOSTED = "operations on actor reminders are only possible on hosted actor types"
 
 
-def validate_name(value: str, what: str) -> None:
-    """daprd's ValidateName: no ``/ \\ # ?``, NUL or control characters, not ``.``/``..``."""
-    bad = value in (".", "..") or any(
-        c in "/\\#?" or ord(c) < 0x20 or ord(c) == 0x7F for c in value
-    )
-    if bad or value == "":
-        raise bad_request(f"invalid {what}: {value!r}")
+def validate_name(value: str, what: str = "name") -> None:
+    """daprd's ValidateName: no ``/ \\ # ?`` or NUL, no control character, not ``.``/``..``.
+    ``what`` is ``invalid actorId: name`` for ids, ``method`` for methods (daprd's texts,
+    recorded from daprd 1.18.3)."""
+    quoted = go_quote(value)
+    if value in ("", ".", "..") or any(c in "/\\#?\x00" for c in value):
+        raise bad_request(f"invalid request: {what} contains forbidden character: {quoted}")
+    control = next((i for i, c in enumerate(value) if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if control is not None:
+        at = len(value[:control].encode())
+        detail = f"{what} contains control character at position {at}: {quoted}"
+        raise bad_request(f"invalid request: {detail}")
+
+
+RESERVED = "is reserved for the Dapr workflow runtime; direct actor API access is not permitted"
 
 
 class ActorApi:
@@ -48,11 +58,8 @@ class ActorApi:
         actor_type = request.path_params["type"]
         actor_id = request.path_params["id"]
         if reserved_check and actor_type.startswith("dapr.internal."):
-            raise DaprError(
-                403,
-                "ERR_ACTOR_TYPE_RESERVED",
-                f"method not allowed for reserved actor type {actor_type}",
-            )
+            message = f"actor type {go_quote(actor_type)} {RESERVED}"
+            raise DaprError(403, "ERR_ACTOR_TYPE_RESERVED", message)
         await self.rt.registered.wait()
         return actor_type, actor_id
 
@@ -60,9 +67,10 @@ class ActorApi:
 
     async def invoke(self, request: Request) -> Response:
         actor_type, actor_id = await self._enter(request, reserved_check=False)
-        validate_name(actor_type, "actor type")
-        validate_name(actor_id, "actor id")
+        validate_name(actor_type, "invalid actorType: name")
+        validate_name(actor_id, "invalid actorId: name")
         method = request.path_params["method"]
+        validate_name(method, "method")
         body = await read_body(request)
         headers = self._forward_headers(request)
         query = request.url.query
@@ -137,7 +145,7 @@ class ActorApi:
     async def state_transaction(self, request: Request) -> Response:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
         store = self.rt.state_store()
-        body = parse_json(await read_body(request))
+        body = loads_go(await read_body(request))
         ops = st.parse_operations(body, self._prefix(actor_type, actor_id))
         if not self.rt.table.is_active(actor_type, actor_id):
             raise DaprError(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing")
@@ -154,9 +162,9 @@ class ActorApi:
         return actor_type, owner, rem.record_name(actor_id, request.path_params["name"])
 
     async def create_reminder(self, request: Request) -> Response:
-        body = parse_json(await read_body(request))
+        body = loads_go(await read_body(request))
         actor_type, owner, name = await self._reminder_target(request)
-        validate_name(request.path_params["name"], "reminder name")
+        validate_name(request.path_params["name"])
         sidecar = self.rt.sidecar
         now = sidecar.clock.now()
         spec, overwrite = rem.reminder_spec(body, now)
@@ -168,8 +176,10 @@ class ActorApi:
         actor_type, owner, name = await self._reminder_target(request)
         record = await self.rt.sidecar.job_store.get(owner, name)
         if record is None:
-            raise DaprError(404, "ERR_ACTOR_REMINDER_NOT_FOUND", "reminder not found")
-        return json_response(rem.render_reminder(actor_type, record))
+            message = f"actor reminder not found: {request.path_params['name']}"
+            raise DaprError(404, "ERR_ACTOR_REMINDER_NOT_FOUND", message)
+        # daprd writes this one with json.Encoder: a newline follows the document
+        return raw_json_response(dumps(rem.render_reminder(actor_type, record)) + b"\n")
 
     async def delete_reminder(self, request: Request) -> Response:
         _, owner, name = await self._reminder_target(request)
@@ -181,17 +191,19 @@ class ActorApi:
     async def create_timer(self, request: Request) -> Response:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
         name = request.path_params["name"]
-        body = parse_json(await read_body(request), empty_as={})
-        validate_name(name, "timer name")
+        body = loads_go(await read_body(request), empty_as={})
+        validate_name(name)
         prefix = f"can't create timer for actor {actor_type}||{actor_id}"
         if not self.rt.hosts(actor_type):
             raise _timer_error(f"{prefix}: actor type not registered")
         if not isinstance(body, dict):
             raise _timer_error(f"{prefix}: invalid request body")
         try:
-            spec = parse_timer(body, self.rt.sidecar.clock.now())
+            spec = parse_timer(
+                body, self.rt.sidecar.clock.now(), f"{actor_type}||{actor_id}||{name}"
+            )
         except TimerSpecError as exc:
-            raise _timer_error(f"{prefix}: {exc}") from exc
+            raise _timer_error(str(exc)) from exc
         self.rt.timers.create(actor_type, actor_id, name, spec)
         return empty()
 

@@ -117,17 +117,18 @@ class ActorRuntime:
 
     def describe(self, metadata: dict[str, Any]) -> None:
         counts = self.table.counts()
+        # a zero count is omitted (Go's omitempty), as daprd answers
         active = [{"type": t, "count": counts.get(t, 0)} for t in self.hosted]
+        active = [{k: v for k, v in a.items() if v != 0} for a in active]
         if active:
             metadata["actors"] = active
         runtime: dict[str, Any] = {
             "runtimeStatus": "RUNNING" if self.enabled else "DISABLED",
+            "activeActors": active,
             "hostReady": self.registered.is_set(),
             "placement": "placement: connected" if self.enabled else "",
         }
-        if active:
-            runtime["activeActors"] = active
-        metadata["actorRuntime"] = {k: v for k, v in runtime.items() if v != ""}
+        metadata["actorRuntime"] = {k: v for k, v in runtime.items() if v not in ("", [])}
 
     # callbacks -----------------------------------------------------------------------------
 

@@ -7,10 +7,10 @@ escaped), because daprd stores the decoded-then-marshalled value, not the bytes 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .._errors import DaprError, malformed
+from ..api._gojson import go_marshal
 from ..state import Delete, StateItem, StateStore, StateStoreError, Upsert
 
 TTL_FEATURE_MESSAGE = 'ttlInSeconds is not supported without the "ActorStateTTL" feature enabled'
@@ -32,15 +32,6 @@ def state_key(app_id: str, actor_type: str, actor_id: str, key: str) -> str:
     return f"{app_id}||{actor_type}||{actor_id}||{key}"
 
 
-def go_json(value: Any) -> bytes:
-    """Go's json.Marshal of a decoded value: sorted keys, compact, HTML characters escaped."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escaped)
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return text.encode()
-
-
 def _save_error(message: str) -> DaprError:
     return DaprError(
         500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", f"error saving actor transaction state: {message}"
@@ -51,16 +42,14 @@ def parse_operations(body: Any, prefix: str) -> list[Upsert | Delete]:
     """The store operations for a transaction body (a JSON array); DaprError when it is bad."""
     if not isinstance(body, list):
         raise malformed(
-            "json: cannot unmarshal object into Go value of type []actors.TransactionalOperation"
+            "json: cannot unmarshal object into Go value of type []api.TransactionalOperation"
         )
     return [_operation(op, prefix) for op in body]
 
 
 def _operation(op: Any, prefix: str) -> Upsert | Delete:
     if not isinstance(op, dict):
-        raise malformed(
-            "json: cannot unmarshal into Go value of type actors.TransactionalOperation"
-        )
+        raise malformed("json: cannot unmarshal into Go value of type api.TransactionalOperation")
     kind = op.get("operation")
     request = op.get("request") if isinstance(op.get("request"), dict) else {}
     assert isinstance(request, dict)
@@ -72,7 +61,7 @@ def _operation(op: Any, prefix: str) -> Upsert | Delete:
         metadata = request.get("metadata") or {}
         if isinstance(metadata, dict) and metadata.get("ttlInSeconds") not in (None, ""):
             raise _save_error(TTL_FEATURE_MESSAGE)
-        return Upsert(prefix + key, go_json(request.get("value")), etag=etag or None)
+        return Upsert(prefix + key, go_marshal(request.get("value")), etag=etag or None)
     if kind == "delete":
         return Delete(prefix + key, etag=etag or None)
     raise _save_error(f"operation type {kind} not supported")

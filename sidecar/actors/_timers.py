@@ -46,24 +46,48 @@ class TimerSpec:
         callback, due, period = (
             gojson.string(v) for v in (self.callback, self.due_time, self.period)
         )
-        return f'{{"callback":{callback},"data":{data},"dueTime":{due},"period":{period}}}'.encode()
+        return f'{{"data":{data},"callback":{callback},"dueTime":{due},"period":{period}}}'.encode()
 
 
-def parse_timer(body: dict[str, Any], now: float) -> TimerSpec:
-    """Validate a create-timer body the way daprd does; raises TimerSpecError."""
+def _parse(what: str, parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except TimeFormatError as exc:
+        zero = str(exc) == "has zero repetitions"  # daprd's own check, not a parse error
+        raise TimerSpecError(f"{what}{'' if zero else ' parse error:'} {exc}") from exc
+
+
+def parse_timer(body: dict[str, Any], now: float, key: str) -> TimerSpec:
+    """Validate a create-timer body for timer ``key`` (``type||id||name``) the way daprd does;
+    raises TimerSpecError with daprd's texts (recorded from daprd 1.18.3)."""
     due_time, period, ttl = (_text(body, k) for k in ("dueTime", "period", "ttl"))
     try:
         first = parse_actor_due_time(due_time, utc(now)).timestamp()
-        interval, repeats = parse_timer_period(period) if period else (None, None)
-        expiry = parse_actor_due_time(ttl, utc(first)).timestamp() if ttl else None
     except TimeFormatError as exc:
-        raise TimerSpecError(str(exc)) from exc
+        raise TimerSpecError(f"error parsing timer due time: {exc}") from exc
+    interval, repeats = (
+        _parse("invalid timer period:", lambda: parse_timer_period(period))
+        if period
+        else (None, None)
+    )
+    expiry = _parse("error parsing timer TTL:", lambda: _ttl(ttl, first)) if ttl else None
     if expiry is not None and expiry < now:
-        raise TimerSpecError(f"timer has already expired: dueTime: {due_time} TTL: {ttl}")
+        due = gojson_time(first)
+        raise TimerSpecError(f"timer {key} has already expired: dueTime: {due} TTL: {ttl}")
     data = body.get("data")
     raw = None if data is None else gojson.dumps(data)
     callback = body.get("callback") if isinstance(body.get("callback"), str) else ""
     return TimerSpec(str(callback), raw, due_time, period, first, interval, repeats, expiry)
+
+
+def _ttl(ttl: str, first: float) -> float:
+    return parse_actor_due_time(ttl, utc(first)).timestamp()
+
+
+def gojson_time(instant: float) -> str:
+    """Go's ``time.Time.String()`` in UTC: nanoseconds without trailing zeros."""
+    text = utc(instant).strftime("%Y-%m-%d %H:%M:%S.%f").rstrip("0").rstrip(".")
+    return f"{text} +0000 UTC"
 
 
 def _text(body: dict[str, Any], key: str) -> str:

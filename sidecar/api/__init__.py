@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from .._errors import DaprError
+from ..tracing import TraceContextMiddleware
 from . import dev, health, invoke, jobs, state
 from ._common import error_response
 from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware, CancelOnDisconnect
@@ -42,6 +43,7 @@ def build_app(sidecar: Sidecar, extra_routes: list[BaseRoute] | None = None) -> 
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(TraceContextMiddleware),
             Middleware(ApiTokenMiddleware, token=sidecar.config.api_token),
             Middleware(BodyLimitMiddleware, limit=sidecar.config.max_body_size),
             Middleware(CancelOnDisconnect),

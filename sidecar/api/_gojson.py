@@ -48,12 +48,32 @@ def _innermost(doc: str, end: int) -> str:
     return stack[-1] if stack else ""
 
 
-def _go_syntax(exc: json.JSONDecodeError) -> str:
+_LITERALS = {"n": "null", "t": "true", "f": "false"}
+
+
+def _go_literal(doc: str, pos: int) -> str:
+    """Go's scanner commits to a literal at its first letter and fails at the first wrong one."""
+    literal = _LITERALS[doc[pos]]
+    for i, expected in enumerate(literal[1:], start=1):
+        if pos + i >= len(doc):
+            return "unexpected EOF"
+        if doc[pos + i] != expected:
+            found = _go_char(doc[pos + i])
+            return (
+                f"invalid character {found} in literal {literal} (expecting {_go_char(expected)})"
+            )
+    return f"invalid character {_go_char(doc[pos + len(literal)])} after top-level value"
+
+
+def go_syntax(exc: json.JSONDecodeError) -> str:
+    """The text Go's scanner gives for the syntax error Python's decoder found."""
     doc, pos = exc.doc, exc.pos
     if exc.msg.startswith("Unterminated") or pos >= len(doc.rstrip()):
         return "unexpected EOF"
     if exc.msg.startswith("Invalid \\escape"):
         return f"invalid character {_go_char(doc[pos + 1])} in string escape code"
+    if exc.msg == "Expecting value" and doc[pos] in _LITERALS:
+        return _go_literal(doc, pos)
     context = {
         "Expecting value": "looking for beginning of value",
         "Expecting property name enclosed in double quotes": "looking for beginning of object key"
@@ -101,9 +121,19 @@ def _go_loads(body: bytes) -> Any:
     except gojson.GoJSONError as exc:
         raise GoError(str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise GoError(_go_syntax(exc)) from None
+        raise GoError(go_syntax(exc)) from None
     except RecursionError:  # Go's decoder stops at 10000 levels; Python's recursion earlier
         raise GoError("exceeded max depth") from None
+
+
+def loads_go(body: bytes, *, empty_as: Any = None) -> Any:
+    """``json.NewDecoder(body).Decode`` into ``any``; its error is daprd's 400 malformed."""
+    if not body.strip(b" \t\r\n"):
+        return empty_as
+    try:
+        return _go_loads(body)
+    except GoError as exc:
+        raise malformed(str(exc)) from None
 
 
 def go_marshal(value: Any) -> bytes:

@@ -14,6 +14,8 @@ INTERNAL_PREFIXES = ("/_sidecar/v1/invoke/", "/_sidecar/v1/actors/")  # runtime-
 
 async def _plain(send: Send, status: int, body: bytes, content_type: bytes) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if content_type.startswith(b"text/plain"):  # Go's http.Error adds it
+        headers.append((b"x-content-type-options", b"nosniff"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

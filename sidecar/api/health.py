@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._errors import DaprError
-from ._common import empty, json_response, read_body, sidecar_of
+from ._common import dumps, empty, raw_json_response, read_body, sidecar_of
 
 
 async def healthz(request: Request) -> Response:
@@ -27,7 +27,8 @@ async def healthz_outbound(request: Request) -> Response:
 
 
 async def get_metadata(request: Request) -> Response:
-    return json_response(sidecar_of(request).metadata())
+    # daprd writes this one with json.Encoder: a newline follows the document
+    return raw_json_response(dumps(sidecar_of(request).metadata()) + b"\n")
 
 
 async def put_metadata(request: Request) -> Response:

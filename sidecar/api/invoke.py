@@ -80,11 +80,15 @@ async def _invoke(request: Request, app_id: str, method: str) -> Response:
     target, _, namespace = app_id.partition(".")
     namespace = namespace or sidecar.config.namespace
     body = await read_body(request)
+    if target == sidecar.config.app_id and namespace == sidecar.config.namespace:
+        # daprd short-circuits a call to its own app: the caller's headers go as they are,
+        # with no caller/callee stamps (recorded from daprd 1.18.3)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
+        return await local_call(request, target, method, body, headers)
     headers = _forward_headers(request)
     headers["dapr-caller-app-id"] = sidecar.config.app_id
     headers["dapr-caller-namespace"] = sidecar.config.namespace
-    if target == sidecar.config.app_id and namespace == sidecar.config.namespace:
-        return await local_call(request, target, method, body, headers)
+    headers["dapr-callee-app-id"] = target
     return await _remote_call(request, target, namespace, method, body, headers)
 
 
@@ -95,7 +99,6 @@ async def local_call(
     channel = sidecar.app_channel
     if channel is None:
         raise invoke_error(app_id, "app channel is not initialized")
-    headers["dapr-callee-app-id"] = app_id
     try:
         upstream = await channel.request(
             request.method, method, content=body, headers=headers, params=request.url.query

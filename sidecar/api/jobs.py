@@ -10,27 +10,33 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._errors import DaprError
+from ..gojson import go_quote
 from ..jobs import JobExistsError, JobRecord, JobValidationError, app_owner, first_tick, make_plan
 from ..jobs._request import JobNameInBodyError, parse_create_body
 from ._common import empty, json_response, parse_json, read_body, sidecar_of
 
 VALUE_TYPE = "type.googleapis.com/google.protobuf.Value"
-_BAD_NAME_CHARS = frozenset("/\\#?") | {chr(c) for c in range(0x20)} | {"\x7f"}
-MAX_NAME_LENGTH = 512
+_BAD_NAME_CHARS = frozenset("/\\#?")
+MAX_KEY_BYTES = 512  # the Scheduler's limit on the whole key, app||<ns>||<app id>||<name>
 
 
 class JobNameError(ValueError):
     """The name fails the Scheduler's API-edge validation."""
 
 
-def validate_name(name: str) -> None:
+def validate_name(key: str, name: str) -> None:
+    """The Scheduler's name check, on the job's key (texts recorded from daprd 1.18.3)."""
     if name in (".", ".."):
-        raise JobNameError(f"job name '{name}' is not allowed")
-    bad = next((c for c in name if c in _BAD_NAME_CHARS), None)
-    if bad is not None:
-        raise JobNameError(f"job name {name!r} contains invalid character {bad!r}")
-    if len(name) > MAX_NAME_LENGTH:
-        raise JobNameError(f"job name is longer than {MAX_NAME_LENGTH} characters")
+        raise JobNameError(f"job name is invalid {go_quote(key)}: must not be '.' or '..'")
+    if any(c in _BAD_NAME_CHARS for c in name):
+        problem = "must not contain '/', '\\', '#' or '?'"
+    elif any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        problem = "must not contain control characters"
+    elif len(key.encode()) > MAX_KEY_BYTES:
+        problem = f"must be at most {MAX_KEY_BYTES} characters"
+    else:
+        return
+    raise JobNameError(f"job name is invalid {go_quote(key)}: {problem}")
 
 
 def _meta(request: Request) -> dict[str, str]:
@@ -48,11 +54,17 @@ def _schedule_error(request: Request, grpc_code: str, desc: str, status: int = 5
 
 
 def _name(request: Request, *, trim: bool) -> str:
+    """The URL's name; POST trims it (so ``%20`` is empty there), GET and DELETE do not."""
     name: str = request.path_params["name"]
     name = name.strip() if trim else name
-    if not name.strip():
+    if not name:
         raise _kit(request, 400, "DAPR_SCHEDULER_JOB_NAME_EMPTY", "Name is empty")
     return name
+
+
+def _owner(request: Request) -> str:
+    config = sidecar_of(request).config
+    return app_owner(config.namespace, config.app_id)
 
 
 async def schedule_job(request: Request) -> Response:
@@ -60,9 +72,10 @@ async def schedule_job(request: Request) -> Response:
     try:
         spec, overwrite = parse_create_body(body)
     except JobNameInBodyError:
-        raise _kit(
-            request, 400, "DAPR_SCHEDULER_JOB_NAME", "Set the job name in the url only"
-        ) from None
+        meta = {"appID": sidecar_of(request).config.app_id}  # daprd names no namespace here
+        message = "Set the job name in the url only"
+        code = "DAPR_SCHEDULER_JOB_NAME"
+        raise DaprError(400, code, message, reason=code, metadata=meta) from None
     name = _name(request, trim=True)
     if spec.schedule is None and spec.due_time is None:
         raise _kit(request, 400, "DAPR_SCHEDULER_SCHEDULE_EMPTY", "Schedule is empty")
@@ -73,13 +86,13 @@ async def schedule_job(request: Request) -> Response:
 async def _store_job(request: Request, name: str, spec: Any, overwrite: bool) -> None:
     sidecar = sidecar_of(request)
     try:
-        validate_name(name)
+        validate_name(f"{_owner(request)}||{name}", name)
         now = sidecar.clock.now()
         tick = first_tick(make_plan(spec, now), now)
     except (JobNameError, JobValidationError) as exc:
         prefix = "" if isinstance(exc, JobNameError) else "job failed validation: "
         raise _schedule_error(request, "Unknown", prefix + str(exc)) from exc
-    owner = app_owner(sidecar.config.namespace, sidecar.config.app_id)
+    owner = _owner(request)
     try:
         if tick is None:  # first tick already past its ttl: the Scheduler drops it unfired
             await _drop_unfireable(sidecar.job_store, owner, name, overwrite)
@@ -120,8 +133,8 @@ async def get_job(request: Request) -> Response:
     name = _name(request, trim=False)
     record = None
     try:
-        validate_name(name)
-        owner = app_owner(sidecar.config.namespace, sidecar.config.app_id)
+        owner = _owner(request)
+        validate_name(f"{owner}||{name}", name)
         record = await sidecar.job_store.get(owner, name)
         desc = f"rpc error: code = NotFound desc = job not found: {name}"
     except JobNameError as exc:
@@ -135,11 +148,11 @@ async def delete_job(request: Request) -> Response:
     sidecar = sidecar_of(request)
     name = _name(request, trim=False)
     try:
-        validate_name(name)
+        validate_name(f"{_owner(request)}||{name}", name)
     except JobNameError as exc:
         message = f"failed to delete job due to: rpc error: code = Unknown desc = {exc}"
         raise _kit(request, 500, "DAPR_SCHEDULER_DELETE_JOB", message) from exc
-    await sidecar.job_store.delete(app_owner(sidecar.config.namespace, sidecar.config.app_id), name)
+    await sidecar.job_store.delete(_owner(request), name)
     return empty()
 
 

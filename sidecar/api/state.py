@@ -88,7 +88,8 @@ def _store_missing(name: str, app_id: str, configured: bool) -> _KitError:
 
 
 def _illegal_key(store: str, key: str) -> _KitError:
-    message = f"input key/keyPrefix '{key}' can't contain '||'"
+    detail = f"input key/keyPrefix '{key}' can't contain '||'"
+    message = f"api error: code = InvalidArgument desc = {detail}"
     violation = {"field": key, "description": message}
     resource = {"description": "", "owner": "", "resource_name": store, "resource_type": "state"}
     details: list[dict[str, Any]] = [

@@ -20,6 +20,7 @@ import httpx
 from .. import gojson
 from .._app_channel import AppChannel
 from .._clock import Clock
+from ..tracing import ZERO_TRACEPARENT
 from . import _envelope
 from ._broker import Message
 from ._cel import CelEvalError
@@ -135,9 +136,10 @@ class Deliverer:
     ) -> Outcome:
         headers = {k: v for k, v in metadata.items() if k.lower() not in _SKIP_HEADERS}
         headers["content-type"] = _envelope.CLOUDEVENT_CT
-        for key in ("traceparent", "tracestate"):
-            if isinstance(event.get(key), str) and event[key]:
-                headers[key] = event[key]
+        if "traceparent" in event:  # an envelope; a raw payload carries no trace context
+            headers["traceparent"] = str(event["traceparent"] or ZERO_TRACEPARENT)
+        if isinstance(event.get("tracestate"), str) and event["tracestate"]:
+            headers["tracestate"] = event["tracestate"]
         try:
             resp = await self.channel.request(
                 "POST", clean_path(path), content=data, headers=headers

@@ -7,6 +7,7 @@ JSON bodies keep their text (:class:`~.gojson.Number`), so re-encoding changes n
 from __future__ import annotations
 
 import base64
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -15,6 +16,7 @@ from typing import Any
 
 from .. import gojson
 from .._timefmt import TimeFormatError, parse_go_duration
+from ..api._gojson import go_syntax
 
 CLOUDEVENT_CT = "application/cloudevents+json"
 DEFAULT_TYPE = "com.dapr.event.sent"
@@ -152,6 +154,8 @@ def from_cloud_event(
     """Keep a caller's CloudEvent; fill what is missing (``FromCloudEvent``)."""
     try:
         event = gojson.loads_precise(body)
+    except json.JSONDecodeError as exc:
+        raise EnvelopeError(go_syntax(exc)) from exc
     except ValueError as exc:
         raise EnvelopeError(str(exc)) from exc
     if not isinstance(event, dict):

@@ -141,10 +141,14 @@ class StateStore(Resource, ABC):
     #: the component's ``keyPrefix`` strategy, lower-cased: appid, name, namespace, none, or custom
     key_prefix: str = "appid"
 
+    #: the component type's own features, in the order daprd lists them
+    features: tuple[str, ...] = ("ETAG", "TRANSACTIONAL", "TTL")
+
     @property
     def capabilities(self) -> tuple[str, ...]:
-        base = ("ETAG", "TRANSACTIONAL", "TTL")
-        return (*base, "ACTOR") if self.actor_state_store else base
+        if self.actor_state_store and "ACTOR" not in self.features:
+            return (*self.features, "ACTOR")
+        return self.features
 
     def parse_ttl(self, metadata: Mapping[str, str]) -> int | None:
         """The TTL this store reads from request metadata; raises ``InvalidTTLError``."""

@@ -27,6 +27,8 @@ class InMemoryStateStore(StateStore):
     """Rows live in a dict; each call runs without awaiting, so calls are atomic by construction."""
 
     component_type = "state.in-memory"
+    # as daprd 1.18.3 lists them, ACTOR included even when it is not the actor state store
+    features = ("ETAG", "TRANSACTIONAL", "TTL", "DELETE_WITH_PREFIX", "KEYS_LIKE", "ACTOR")
 
     def __init__(self, name: str, clock: Clock, *, actor_state_store: bool = False) -> None:
         self.name = name

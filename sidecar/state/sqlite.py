@@ -60,6 +60,7 @@ class SqliteStateStore(StateStore):
     """
 
     component_type = "state.sqlite"
+    features = ("ETAG", "TRANSACTIONAL", "TTL", "KEYS_LIKE")  # as daprd 1.18.3 lists them
 
     def __init__(
         self,

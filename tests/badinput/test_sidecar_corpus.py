@@ -190,7 +190,7 @@ MALFORMED: list[tuple[str, str, Any, int, str]] = [
         400,
         "ERR_MALFORMED_REQUEST",
     ),
-    ("POST", f"{A}/method/a%00b", {"a": 1}, 500, "ERR_ACTOR_INVOKE_METHOD"),
+    ("POST", f"{A}/method/a%00b", {"a": 1}, 400, "ERR_BAD_REQUEST"),  # as daprd (tests/parity)
 ]
 
 

@@ -145,8 +145,8 @@ def _ticks(schedule: CronSchedule | EverySchedule, after: datetime, n: int) -> l
             "TZ=../etc/passwd * * * * * *",
             "provided bad location ../etc/passwd: time: invalid location name",
         ),
-        ("TZ=UTC", "timezone prefix is not followed by a schedule: TZ=UTC"),
-        ("TZ=UTC   ", "timezone prefix is not followed by a schedule: TZ=UTC   "),
+        ("TZ=UTC", "timezone prefix TZ=UTC is not followed by a schedule"),
+        ("TZ=UTC   ", "timezone prefix TZ=UTC    is not followed by a schedule"),
         (
             "CRON_TZ=Europe/Rome @every 1s",
             "timezone is not supported for @every schedules: CRON_TZ=Europe/Rome @every 1s",

@@ -31,7 +31,7 @@ NOW = 1_800_000_000.0
     ],
 )
 def test_timer_ticks(body: dict[str, str], expected: list[float]) -> None:
-    spec = parse_timer({"callback": "cb", **body}, NOW)
+    spec = parse_timer({"callback": "cb", **body}, NOW, "T||1||t")
     ticks = [spec.first]
     while len(ticks) < 4:
         nxt = next_fire(spec, ticks[-1], len(ticks))
@@ -47,11 +47,13 @@ def test_timer_ticks(body: dict[str, str], expected: list[float]) -> None:
 )
 def test_bad_timers(body: dict[str, str]) -> None:
     with pytest.raises(TimerSpecError):
-        parse_timer(body, NOW)
+        parse_timer(body, NOW, "T||1||t")
 
 
 def test_timer_body_has_callback_and_raw_data() -> None:
-    spec = parse_timer({"callback": "cb", "data": {"b": 1, "a": "\u03bc"}, "dueTime": "1s"}, NOW)
+    spec = parse_timer(
+        {"callback": "cb", "data": {"b": 1, "a": "\u03bc"}, "dueTime": "1s"}, NOW, "T||1||t"
+    )
     assert json.loads(spec.body()) == {
         "callback": "cb",
         "data": {"b": 1, "a": "\u03bc"},
@@ -115,7 +117,9 @@ async def test_timer_fires_on_the_manual_clock() -> None:
         fired.append(clock.now())
 
     timers = Timers(clock, fire)
-    timers.create("T", "1", "t", parse_timer({"dueTime": "1s", "period": "R2/PT1S"}, NOW))
+    timers.create(
+        "T", "1", "t", parse_timer({"dueTime": "1s", "period": "R2/PT1S"}, NOW, "T||1||t")
+    )
     await _settle()
     assert fired == []
     for _ in range(3):

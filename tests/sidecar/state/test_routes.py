@@ -176,7 +176,9 @@ async def test_save_store_refusals_are_500(
 
 async def test_illegal_key_is_a_kit_error(client: httpx.AsyncClient) -> None:
     resp = await client.get("/v1.0/state/s/a||b")
-    message = "input key/keyPrefix 'a||b' can't contain '||'"
+    message = (
+        "api error: code = InvalidArgument desc = input key/keyPrefix 'a||b' can't contain '||'"
+    )
     assert resp.status_code == 400
     assert resp.json() == {
         "errorCode": "ERR_MALFORMED_REQUEST",

@@ -1,0 +1,134 @@
+"""The two runtimes the catalogue runs on, each as real processes with the same components and
+the same recorder app: real Dapr (placement, scheduler, two daprd) and the local runtime (two
+``sidecar run``). Each serves two targets: ``main`` (app ``parity``, hosts actor type ``T``) and
+``token`` (app ``parity-token``, hosts nothing, its API guarded by ``DAPR_API_TOKEN``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from sidecar._runner import free_port
+
+from ..realdapr._procs import Daprd, Placement, Process, Scheduler, write_config
+from ._model import API_TOKEN, MAIN, TOKEN
+from ._runner import Target
+
+APP_SCRIPT = Path(__file__).with_name("app.py")
+APPS = {MAIN: ("parity", "T"), TOKEN: ("parity-token", "")}  # target -> (app id, entities)
+
+COMPONENTS_YAML = """\
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.sqlite
+  version: v1
+  metadata:
+    - name: connectionString
+      value: "{db}"
+    - name: actorStateStore
+      value: "true"
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: memstore
+spec:
+  type: state.in-memory
+  version: v1
+  metadata: []
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: pubsub
+spec:
+  type: pubsub.in-memory
+  version: v1
+  metadata: []
+"""
+
+
+def write_components(root: Path) -> Path:
+    """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub`` under ``root``."""
+    resources = root / "resources"
+    resources.mkdir(parents=True, exist_ok=True)
+    (resources / "components.yaml").write_text(COMPONENTS_YAML.format(db=root / "state.db"))
+    return resources
+
+
+def _base_env(target: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+    env["PARITY_ENTITIES"] = APPS[target][1]
+    return env
+
+
+def _app(root: Path, target: str, port: int) -> Process:
+    args = [sys.executable, str(APP_SCRIPT), str(port)]
+    return Process(
+        f"app {APPS[target][0]}", args, root / "logs" / f"app-{target}.log", _base_env(target)
+    )
+
+
+@contextlib.contextmanager
+def real_dapr(root: Path) -> Iterator[dict[str, Target]]:
+    """Placement, scheduler (fresh etcd) and one daprd plus app per target."""
+    resources, logs = write_components(root), root / "logs"
+    config = write_config(root / "config.yaml", root / "names.db")
+    with contextlib.ExitStack() as stack:
+        placement = stack.enter_context(Placement(logs).start())
+        scheduler = stack.enter_context(Scheduler(logs, root / "etcd").start())
+        placement.wait_ready()
+        scheduler.wait_ready()
+        targets: dict[str, Target] = {}
+        for target, (app_id, _) in APPS.items():
+            port = free_port()
+            app = stack.enter_context(_app(root, target, port).start())
+            app.wait_http(f"http://127.0.0.1:{port}/healthz")
+            env = {"DAPR_API_TOKEN": API_TOKEN} if target == TOKEN else {}
+            daprd = Daprd(
+                logs,
+                app_id,
+                app_port=port,
+                resources=resources,
+                config=config,
+                placement=placement.address,
+                scheduler=scheduler.address,
+                env=env,
+            )
+            stack.enter_context(daprd.start())
+            daprd.wait_ready()
+            targets[target] = Target(daprd.url, f"http://127.0.0.1:{port}")
+        yield targets
+
+
+def _sidecar_run(root: Path, target: str, resources: Path) -> tuple[Process, Target]:
+    app_id = APPS[target][0]
+    app_port, http_port = free_port(), free_port()
+    args = [sys.executable, "-m", "sidecar", "run", "--app-id", app_id]
+    args += ["--app-port", str(app_port), "--dapr-http-port", str(http_port)]
+    args += ["--resources-path", str(resources), "--home", str(root / "home")]
+    args += ["--", sys.executable, str(APP_SCRIPT)]
+    env = _base_env(target) | ({"DAPR_API_TOKEN": API_TOKEN} if target == TOKEN else {})
+    proc = Process(
+        f"sidecar run {app_id}", args, root / "logs" / f"sidecar-{target}.log", env, root
+    )
+    return proc, Target(f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{app_port}")
+
+
+@contextlib.contextmanager
+def local_runtime(root: Path) -> Iterator[dict[str, Target]]:
+    """``sidecar run ... -- <recorder app>`` per target, sharing one runtime home."""
+    resources = write_components(root)
+    with contextlib.ExitStack() as stack:
+        started = [_sidecar_run(root, target, resources) for target in APPS]
+        for proc, _ in started:
+            stack.enter_context(proc.start())
+        for proc, urls in started:
+            proc.wait_http(f"{urls.api}/v1.0/healthz", statuses=(204,))
+        yield {target: urls for target, (_, urls) in zip(APPS, started, strict=True)}

@@ -1,0 +1,15 @@
+"""The parity catalogue: groups of exchanges, run in this order, one snapshot file each."""
+
+from __future__ import annotations
+
+from .._model import Exchange
+from . import actors, invoke, jobs, platform, pubsub, state
+
+GROUPS: dict[str, list[Exchange]] = {
+    "jobs": jobs.EXCHANGES,
+    "state": state.EXCHANGES,
+    "invoke": invoke.EXCHANGES,
+    "actors": actors.EXCHANGES,
+    "pubsub": pubsub.EXCHANGES,
+    "platform": platform.EXCHANGES,
+}
