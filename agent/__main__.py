@@ -15,7 +15,12 @@ from .app import create_app
 def main() -> None:
     configure_logging()
     settings = AgentSettings.from_env(os.environ)
-    uvicorn.run(create_app(settings), host=settings.app_host, port=settings.app_port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.app_host,
+        port=settings.app_port,
+        access_log=False,  # a line per request buries the lines that say what happened
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ class Scheduler:
         clock: Clock,
         *,
         max_inflight: int = 128,
-        max_total: int = 1024,
+        max_total: int = 256,
         slow_after: float = 5.0,
         batch: int = 256,
         lease: float = 30.0,

@@ -45,4 +45,4 @@ def test_outbound_pool_is_larger_than_the_scheduler_deliveries(
 ) -> None:
     sc = Sidecar(config, clock=clock, job_store=MemoryJobStore(), extensions=[])
     limit = sc.http._transport.limits.max_connections  # type: ignore[attr-defined]
-    assert limit is not None and limit > sc.scheduler.max_total >= 1024
+    assert limit is not None and limit > sc.scheduler.max_total >= 256
