@@ -1,13 +1,14 @@
 """Run a multi-app run file on real Dapr: placement, scheduler, and one daprd per app.
 
-``sidecar run-dapr -f .`` (``./dev up --runtime dapr``) does what ``dapr run -f .`` does, for a
-machine that has daprd, placement and scheduler (``./dev dapr-install``) but not the Dapr CLI. It
-starts placement and the scheduler with ports and data under ``<run file dir>/.dapr/dapr/`` (none
-of the clashing defaults 8080, 9090, 2379, 2380), a Configuration that resolves names through a
-SQLite file (no multicast), then for each app its daprd and its command with the environment the
-Dapr CLI gives apps. Output lines are prefixed ``== APP - id ==`` and ``== DAPR - id ==``. Ctrl-C
-(or SIGTERM) stops the apps, then the daprds, then the control plane; every child also gets a
-parent-death signal, so nothing outlives a killed runner.
+``python -m sidecar.real_dapr -f .`` (``./dev up --runtime dapr``) does what ``dapr run -f .``
+does, for a machine that has daprd, placement and scheduler (``./dev dapr-install``) but not the
+Dapr CLI. Placement and the scheduler keep their data under ``<run file dir>/.dapr/dapr/`` and
+listen on ports 6050-6064 (none of the clashing defaults 8080, 9090, 2379, 2380, 8201, and below
+the ephemeral range). Names resolve through a SQLite file (no multicast). Each app gets its daprd
+and its command with the environment the Dapr CLI gives apps; output lines are prefixed
+``== APP - id ==`` and ``== DAPR - id ==``. Ctrl-C (or SIGTERM) stops the apps, then the daprds,
+then the control plane; every child also gets a parent-death signal, so nothing outlives a
+killed runner.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from ._runner import free_port
 
 log = logging.getLogger(__name__)
 
-CONTROL_PORTS = {"placement": 50005, "scheduler": 50006}
-CONTROL_PLANE_PORTS = (50005, 58080, 59090, 50006, 58081, 59091, 52379, 52380)
+# Below Linux's ephemeral range (32768-60999), so no outgoing connection can hold one of them.
+CONTROL_PORTS = {"placement": 6050, "scheduler": 6060}
+PLACEMENT_HEALTH, SCHEDULER_HEALTH = 6051, 6061
+CONTROL_PLANE_PORTS = (6050, 6051, 6052, 6053, 6060, 6061, 6062, 6063, 6064)
 
 
 class RealDaprError(Exception):
@@ -143,14 +146,16 @@ class ControlPlane:
         place, sched = CONTROL_PORTS["placement"], CONTROL_PORTS["scheduler"]
         placement = [
             str(self.bins["placement"]),
-            *("--port", str(place), "--healthz-port", "58080", "--metrics-port", "59090"),
+            *("--port", str(place), "--healthz-port", str(PLACEMENT_HEALTH)),
+            *("--metrics-port", "6052"),
+            "--initial-cluster=dapr-placement-0=127.0.0.1:6053",
         ]
         scheduler = [
             str(self.bins["scheduler"]),
             *("--port", str(sched), "--listen-address", "127.0.0.1"),
-            *("--healthz-port", "58081", "--metrics-port", "59091"),
-            *("--etcd-data-dir", str(self.data / "scheduler"), "--etcd-client-port", "52379"),
-            "--etcd-initial-cluster=dapr-scheduler-server-0=http://localhost:52380",
+            *("--healthz-port", str(SCHEDULER_HEALTH), "--metrics-port", "6062"),
+            *("--etcd-data-dir", str(self.data / "scheduler"), "--etcd-client-port", "6063"),
+            "--etcd-initial-cluster=dapr-scheduler-server-0=http://localhost:6064",
         ]
         return [Child("PLACEMENT", placement, self.data), Child("SCHEDULER", scheduler, self.data)]
 
@@ -165,13 +170,13 @@ class ControlPlane:
         for child in self.commands():
             await child.start()
             self.children.append(child)
-        await wait_http("http://127.0.0.1:58080/healthz", 30, "placement")
-        await wait_http("http://127.0.0.1:58081/healthz", 60, "scheduler")
+        await wait_http(f"http://127.0.0.1:{PLACEMENT_HEALTH}/healthz", 30, "placement")
+        await wait_http(f"http://127.0.0.1:{SCHEDULER_HEALTH}/healthz", 60, "scheduler")
         for child in self.children:  # a health answer from another project's control plane?
             if child.proc is not None and child.proc.returncode is not None:
                 raise RealDaprError(
                     f"{child.label.lower()} exited with code {child.proc.returncode} (its output"
-                    " is above; is another real-Dapr run using ports 50005/50006?)"
+                    " is above; is another real-Dapr run using ports 6050/6060?)"
                 )
 
 
