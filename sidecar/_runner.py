@@ -134,6 +134,7 @@ class AppRun:
         self._app_log: IO[str] | None = None
         self._pumps: list[asyncio.Task[None]] = []
         self._stopped = False
+        self._app_stopped = False
 
     @property
     def app_id(self) -> str:
@@ -148,7 +149,8 @@ class AppRun:
         self.sidecar.extended.update(extended)
 
     async def supervise(self, stop: asyncio.Event) -> int | None:
-        """Wait for the app to exit, a shutdown request, or ``stop``; then stop this app.
+        """Wait for the app to exit, a shutdown request, or ``stop``. The first two stop this
+        app here; ``stop`` is left to the caller, which stops every app in phases.
 
         Returns the app's exit code when it exited on its own, else None.
         """
@@ -161,13 +163,28 @@ class AppRun:
             log.info("app %s exited with code %s", self.app_id, code)
         elif self.sidecar.shutdown_requested.is_set():
             log.info("app %s: shutdown requested through the sidecar API", self.app_id)
+        else:
+            return None
         await self.stop(force=self.sidecar.force_shutdown)
         return code
 
+    async def drain(self) -> None:
+        """Stop the sidecar calling the app (jobs, reminders, actors) while the app still runs."""
+        await self._as_app(self.sidecar.drain)
+
+    async def stop_app(self, *, force: bool = False) -> None:
+        """Stop the app's process (after ``drain``); its sidecar keeps serving its API."""
+        if self.proc is not None and not self._app_stopped:
+            self._app_stopped = True
+            await self._as_app(lambda: self._stop_app(force))
+
     async def stop(self, *, force: bool = False) -> None:
+        """Drain, stop the app, then stop the sidecar; each step happens once."""
         if not self._stopped:
             self._stopped = True
-            await self._as_app(lambda: self._stop(force))
+            await self.drain()
+            await self.stop_app(force=force)
+            await self._as_app(self._stack.aclose)
 
     # steps -------------------------------------------------------------------------------------
 
@@ -238,12 +255,11 @@ class AppRun:
         except (OSError, SpawnError) as exc:
             raise RunnerError(f"app {self.app_id}: {exc}") from exc
 
-    async def _stop(self, force: bool) -> None:
-        if self.proc is not None:
-            await self.proc.stop(force=force or self.grace <= 0)
-            await _drain(self._pumps)
-            self.proc.close_streams()
-        await self._stack.aclose()
+    async def _stop_app(self, force: bool) -> None:
+        assert self.proc is not None
+        await self.proc.stop(force=force or self.grace <= 0)
+        await _drain(self._pumps)
+        self.proc.close_streams()
 
     # logs --------------------------------------------------------------------------------------
 
@@ -301,7 +317,16 @@ async def run_apps(
             await run.start(extended or {})
             stack.push_async_callback(run.stop)
         codes = await asyncio.gather(*(run.supervise(stop) for run in runs))
+        await stop_in_order(runs)
     return {run.app_id: code for run, code in zip(runs, codes, strict=True) if code}
+
+
+async def stop_in_order(runs: Sequence[AppRun]) -> None:
+    """Stop every app in phases: no sidecar calls its app any more (jobs, reminders, actors
+    deactivated while their app still answers), then the apps stop, then the sidecars."""
+    await asyncio.gather(*(run.drain() for run in runs))
+    await asyncio.gather(*(run.stop_app() for run in runs))
+    await asyncio.gather(*(run.stop() for run in runs))
 
 
 async def _first_of(waits: list[Awaitable[object]]) -> None:
