@@ -24,7 +24,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import IO, TextIO
 
-from ._config import MAX_BODY_SIZE, SidecarConfig
+from ._config import MAX_BODY_SIZE, SidecarConfig, private_dir
 from ._guarded import GuardedApp, SpawnError, spawn
 from ._ports import in_use, is_free
 from ._runfile import AppConfig, SharedConfig
@@ -122,8 +122,10 @@ class AppRun:
         env: Mapping[str, str],
         console: TextIO,
         grace: float,
+        umask: int | None = None,
     ) -> None:
         self.app = app
+        self.umask = umask
         self.env = env
         self.console = console
         self.grace = grace
@@ -251,6 +253,7 @@ class AppRun:
                 env=env,
                 grace=self.grace,
                 limit=_LINE_LIMIT,
+                umask=self.umask,
             )
         except (OSError, SpawnError) as exc:
             raise RunnerError(f"app {self.app_id}: {exc}") from exc
@@ -264,8 +267,7 @@ class AppRun:
     # logs --------------------------------------------------------------------------------------
 
     def _log_path(self, kind: str, stamp: str) -> Path:
-        folder = self.app.app_dir / ".dapr" / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(self.app.app_dir / ".dapr" / "logs")
         return folder / f"{self.app_id}_{kind}_{stamp}.log"
 
     def _attach_daprd_log(self, path: Path) -> None:
@@ -296,18 +298,22 @@ async def run_apps(
     grace: float = 5.0,
     console: TextIO | None = None,
     extended: Mapping[str, str] | None = None,
+    app_umask: int | None = None,
 ) -> dict[str, int]:
     """Start every app with its sidecar; return when all have exited or ``stop`` is set.
 
     Raises RunnerError (or the sidecar's ComponentError) when one cannot start; those already
-    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``. Returns
-    the apps that exited on their own with a non-zero code, and those codes.
+    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``;
+    ``app_umask`` is the umask the apps get (default: the runner's). Returns the apps that
+    exited on their own with a non-zero code, and those codes.
     """
     base = dict(os.environ if env is None else env)
     stop = stop or asyncio.Event()
     out = console or sys.stdout
     runs = [
-        AppRun(app, home=home, dev_clock=dev_clock, env=base, console=out, grace=grace)
+        AppRun(
+            app, home=home, dev_clock=dev_clock, env=base, console=out, grace=grace, umask=app_umask
+        )
         for app in apps
     ]
     for run in runs:
