@@ -10,11 +10,28 @@ from pathlib import Path
 MAX_BODY_SIZE = 4 * 1024 * 1024  # daprd's --max-body-size default (4Mi)
 
 
-def default_home(env: Mapping[str, str] | None = None) -> Path:
-    """The runtime home: ``$SIDECAR_HOME``, else ``~/.sidecar`` (scheduler and registry)."""
+def default_home(project: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The runtime home: ``$SIDECAR_HOME``, else ``<project>/.dapr/sidecar`` (default project: the
+    current folder). Jobs, reminders and the registry live there, so they follow the project whose
+    state they belong to; two checkouts of one project never share them."""
     env = os.environ if env is None else env
     home = env.get("SIDECAR_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".sidecar"
+    if home:
+        return Path(home).expanduser()
+    return (project or Path.cwd()) / ".dapr" / "sidecar"
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a directory only its owner can enter (0700), created if missing.
+
+    It holds job payloads, actor state and a shared secret: nobody else on the machine may read
+    them. Files inside are then unreachable to others whatever their own mode.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():  # an older or hand-made folder
+        path.chmod(0o700)
+    return path
 
 
 SYNC_MODES = ("NORMAL", "FULL")

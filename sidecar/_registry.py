@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._config import private_dir
 from ._sqlite import set_journal_mode
 
 _SCHEMA = """
@@ -83,7 +84,7 @@ class Registry:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.home.mkdir(parents=True, exist_ok=True)
+            private_dir(self.home)
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             set_journal_mode(conn, "WAL")
             conn.executescript(_SCHEMA)
@@ -107,7 +108,7 @@ class Registry:
 
     def internal_key(self) -> str:
         """A secret shared by the sidecars of this home, for their internal forwarding routes."""
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
         path = self.home / "internal.key"
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -116,7 +117,7 @@ class Registry:
         return path.read_text().strip()
 
     async def register(self, entry: Entry) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
         await self._run(
             "INSERT OR REPLACE INTO sidecars VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (

@@ -24,7 +24,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import IO, TextIO
 
-from ._config import MAX_BODY_SIZE, SidecarConfig
+from ._config import MAX_BODY_SIZE, SidecarConfig, private_dir
 from ._guarded import GuardedApp, SpawnError, spawn
 from ._ports import in_use, is_free
 from ._runfile import AppConfig, SharedConfig
@@ -122,8 +122,10 @@ class AppRun:
         env: Mapping[str, str],
         console: TextIO,
         grace: float,
+        umask: int | None = None,
     ) -> None:
         self.app = app
+        self.umask = umask
         self.env = env
         self.console = console
         self.grace = grace
@@ -134,6 +136,7 @@ class AppRun:
         self._app_log: IO[str] | None = None
         self._pumps: list[asyncio.Task[None]] = []
         self._stopped = False
+        self._app_stopped = False
 
     @property
     def app_id(self) -> str:
@@ -148,7 +151,8 @@ class AppRun:
         self.sidecar.extended.update(extended)
 
     async def supervise(self, stop: asyncio.Event) -> int | None:
-        """Wait for the app to exit, a shutdown request, or ``stop``; then stop this app.
+        """Wait for the app to exit, a shutdown request, or ``stop``. The first two stop this
+        app here; ``stop`` is left to the caller, which stops every app in phases.
 
         Returns the app's exit code when it exited on its own, else None.
         """
@@ -161,13 +165,28 @@ class AppRun:
             log.info("app %s exited with code %s", self.app_id, code)
         elif self.sidecar.shutdown_requested.is_set():
             log.info("app %s: shutdown requested through the sidecar API", self.app_id)
+        else:
+            return None
         await self.stop(force=self.sidecar.force_shutdown)
         return code
 
+    async def drain(self) -> None:
+        """Stop the sidecar calling the app (jobs, reminders, actors) while the app still runs."""
+        await self._as_app(self.sidecar.drain)
+
+    async def stop_app(self, *, force: bool = False) -> None:
+        """Stop the app's process (after ``drain``); its sidecar keeps serving its API."""
+        if self.proc is not None and not self._app_stopped:
+            self._app_stopped = True
+            await self._as_app(lambda: self._stop_app(force))
+
     async def stop(self, *, force: bool = False) -> None:
+        """Drain, stop the app, then stop the sidecar; each step happens once."""
         if not self._stopped:
             self._stopped = True
-            await self._as_app(lambda: self._stop(force))
+            await self.drain()
+            await self.stop_app(force=force)
+            await self._as_app(self._stack.aclose)
 
     # steps -------------------------------------------------------------------------------------
 
@@ -234,22 +253,21 @@ class AppRun:
                 env=env,
                 grace=self.grace,
                 limit=_LINE_LIMIT,
+                umask=self.umask,
             )
         except (OSError, SpawnError) as exc:
             raise RunnerError(f"app {self.app_id}: {exc}") from exc
 
-    async def _stop(self, force: bool) -> None:
-        if self.proc is not None:
-            await self.proc.stop(force=force or self.grace <= 0)
-            await _drain(self._pumps)
-            self.proc.close_streams()
-        await self._stack.aclose()
+    async def _stop_app(self, force: bool) -> None:
+        assert self.proc is not None
+        await self.proc.stop(force=force or self.grace <= 0)
+        await _drain(self._pumps)
+        self.proc.close_streams()
 
     # logs --------------------------------------------------------------------------------------
 
     def _log_path(self, kind: str, stamp: str) -> Path:
-        folder = self.app.app_dir / ".dapr" / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(self.app.app_dir / ".dapr" / "logs")
         return folder / f"{self.app_id}_{kind}_{stamp}.log"
 
     def _attach_daprd_log(self, path: Path) -> None:
@@ -280,18 +298,22 @@ async def run_apps(
     grace: float = 5.0,
     console: TextIO | None = None,
     extended: Mapping[str, str] | None = None,
+    app_umask: int | None = None,
 ) -> dict[str, int]:
     """Start every app with its sidecar; return when all have exited or ``stop`` is set.
 
     Raises RunnerError (or the sidecar's ComponentError) when one cannot start; those already
-    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``. Returns
-    the apps that exited on their own with a non-zero code, and those codes.
+    started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``;
+    ``app_umask`` is the umask the apps get (default: the runner's). Returns the apps that
+    exited on their own with a non-zero code, and those codes.
     """
     base = dict(os.environ if env is None else env)
     stop = stop or asyncio.Event()
     out = console or sys.stdout
     runs = [
-        AppRun(app, home=home, dev_clock=dev_clock, env=base, console=out, grace=grace)
+        AppRun(
+            app, home=home, dev_clock=dev_clock, env=base, console=out, grace=grace, umask=app_umask
+        )
         for app in apps
     ]
     for run in runs:
@@ -301,7 +323,16 @@ async def run_apps(
             await run.start(extended or {})
             stack.push_async_callback(run.stop)
         codes = await asyncio.gather(*(run.supervise(stop) for run in runs))
+        await stop_in_order(runs)
     return {run.app_id: code for run, code in zip(runs, codes, strict=True) if code}
+
+
+async def stop_in_order(runs: Sequence[AppRun]) -> None:
+    """Stop every app in phases: no sidecar calls its app any more (jobs, reminders, actors
+    deactivated while their app still answers), then the apps stop, then the sidecars."""
+    await asyncio.gather(*(run.drain() for run in runs))
+    await asyncio.gather(*(run.stop_app() for run in runs))
+    await asyncio.gather(*(run.stop() for run in runs))
 
 
 async def _first_of(waits: list[Awaitable[object]]) -> None:

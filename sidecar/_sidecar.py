@@ -3,6 +3,8 @@
 Start order follows daprd (dapr-sidecar.md §3.9): load resources, open stores and the scheduler,
 serve the HTTP API (``/v1.0/healthz/outbound`` answers from here on), then wait for the app's port,
 read its configuration, and only then start delivering its jobs and mark the sidecar ready.
+Stopping has two steps, so that a runner can stop the app in between: ``drain`` (stop firing,
+deactivate actors: everything that calls the app) and ``stop`` (HTTP server, stores, registry).
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ class Sidecar:
         self.http_port = 0
         self._serve_http = serve_http
         self._stack = AsyncExitStack()
+        self._firing = AsyncExitStack()  # scheduler: closed first, when draining
+        self._app_facing = AsyncExitStack()  # extensions, app connection: closed next
         self._counters: dict[str, itertools.count[int]] = {}
 
     # lifecycle -----------------------------------------------------------------------------
@@ -150,10 +154,11 @@ class Sidecar:
         await self._load_resources()
         if self._own_store:
             await self._stack.enter_async_context(self.job_store)
-        await self._stack.enter_async_context(self.scheduler)
+        self._stack.push_async_callback(self.drain)
+        await self._firing.enter_async_context(self.scheduler)
         for ext in self.extensions:
             await ext.start()
-            self._stack.push_async_callback(ext.stop)
+            self._app_facing.push_async_callback(ext.stop)
         if self._serve_http:
             await self._start_server()
         await self.registry.register(self._entry())
@@ -161,8 +166,17 @@ class Sidecar:
         self._spawn(self._connect_app(), "connect app")
         log.info("sidecar %s started (HTTP port %s)", self.config.app_id, self.http_port)
 
+    async def drain(self) -> None:
+        """Stop everything that calls the app, while the app still runs: first stop firing jobs
+        and reminders, then deactivate actors (a DELETE to the app each, dapr-sidecar.md §3.4,
+        §3.7) and stop subscriptions. The HTTP API keeps serving until ``stop``. Idempotent."""
+        await self._firing.aclose()
+        await self._app_facing.aclose()
+
     async def stop(self) -> None:
+        """Drain (if not done yet), then stop the HTTP server, stores and registry entry."""
         log.info("sidecar %s stopping", self.config.app_id)
+        await self.drain()
         await self._stack.aclose()
 
     def _spawn(self, coro: Any, name: str) -> None:
@@ -173,7 +187,7 @@ class Sidecar:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-        self._stack.push_async_callback(cancel)
+        self._firing.push_async_callback(cancel)
 
     async def _load_resources(self) -> None:
         self.resources = load_resources(self.config.resources_paths, self.config.app_id)

@@ -227,7 +227,8 @@ class Process:
 
 
 class SidecarProcess(Process):
-    """``python -m sidecar run ARGS`` (one app, or a whole run file with ``-f``)."""
+    """``python -m sidecar run ARGS`` (one app, or a whole run file with ``-f``), or another
+    ``sidecar`` subcommand."""
 
     def __init__(
         self,
@@ -238,10 +239,11 @@ class SidecarProcess(Process):
         cwd: Path = REPO_ROOT,
         env: Mapping[str, str] | None = None,
         stderr_log: Path | None = None,
+        subcommand: str = "run",
     ) -> None:
         base = scrubbed_env("DAPR_", "APP_")
         base.update(env or {})
-        command = [sys.executable, "-m", "sidecar", "run", *args]
+        command = [sys.executable, "-m", "sidecar", subcommand, *args]
         super().__init__(name, command, log=log, env=base, cwd=cwd, stderr_log=stderr_log)
         self.http_port = 0
         self.url = ""

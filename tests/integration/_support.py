@@ -16,7 +16,7 @@ import httpx
 
 from sidecar._runner import free_port
 
-from ._processes import REPO_ROOT, AppProcess, Process, SidecarProcess, eventually
+from ._processes import REPO_ROOT, WAIT, AppProcess, Process, SidecarProcess, eventually
 
 __all__ = ["AppProcess", "Process", "SidecarProcess", "eventually", "free_port", "REPO_ROOT"]
 T = TypeVar("T")
@@ -242,7 +242,7 @@ class System:
             await self.advance(seconds=gap)
 
     async def until(
-        self, check: Callable[[], Awaitable[T | None]], what: str, timeout: float = 20.0
+        self, check: Callable[[], Awaitable[T | None]], what: str, timeout: float = WAIT
     ) -> T:
         """:func:`eventually`, failing with ``what`` and the tails of every process log."""
         try:

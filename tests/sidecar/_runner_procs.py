@@ -42,17 +42,20 @@ TINY_APP = textwrap.dedent(
 )
 
 
-def runner(cwd: Path, *args: str, env: dict[str, str] | None = None) -> SidecarProcess:
+def runner(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, subcommand: str = "run"
+) -> SidecarProcess:
     """``python -m sidecar run ARGS`` in ``cwd``, HOME and the runtime home inside ``cwd``."""
     base = {"SIDECAR_HOME": str(cwd / "home"), "HOME": str(cwd), "RUNNER_MARK": "inherited"}
-    logs = cwd / "runner-logs"
+    logs = cwd / f"{subcommand}-logs"
     return SidecarProcess(
         args,
         log=logs / "stdout.log",
         stderr_log=logs / "stderr.log",
-        name="runner",
+        name=f"sidecar {subcommand}",
         cwd=cwd,
         env=base | (env or {}),
+        subcommand=subcommand,
     )
 
 
@@ -100,14 +103,17 @@ async def wait_recorded(proc: SidecarProcess, app_dir: Path) -> dict[str, Any]:
 
 
 def start_tiny(
-    app_dir: Path, runners: list[SidecarProcess], app_port: int = 0
+    app_dir: Path,
+    runners: list[SidecarProcess],
+    app_port: int = 0,
+    env: dict[str, str] | None = None,
 ) -> tuple[SidecarProcess, str]:
     """The runner with TINY_APP as its one app; returns it and its sidecar's API base URL."""
     ports = free_ports(2)
     app_port, http_port = app_port or ports[0], ports[1]
     proc = runner(
         app_dir, "--app-id", "tiny", "--app-port", str(app_port),
-        "--dapr-http-port", str(http_port), "--", sys.executable, "app.py",
+        "--dapr-http-port", str(http_port), "--", sys.executable, "app.py", env=env,
     ).start()  # fmt: skip
     runners.append(proc)
     return proc, f"http://127.0.0.1:{http_port}/v1.0"
