@@ -13,9 +13,11 @@ SCOPE = {"type": "http", "method": "POST", "path": "/x", "headers": []}
 async def test_handler_is_cancelled_when_the_caller_hangs_up() -> None:
     cancelled = asyncio.Event()
     disconnect = asyncio.Event()
+    waiting = asyncio.Event()
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await receive()  # the body
+        waiting.set()
         try:
             await asyncio.Event().wait()  # e.g. waiting for an actor's turn
         except asyncio.CancelledError:
@@ -34,7 +36,8 @@ async def test_handler_is_cancelled_when_the_caller_hangs_up() -> None:
         raise AssertionError("nothing is sent to a caller that left")
 
     serving = asyncio.create_task(CancelOnDisconnect(app)(SCOPE, receive, send))
-    await asyncio.sleep(0.01)
+    async with asyncio.timeout(5):
+        await waiting.wait()  # the handler is inside its wait
     assert not cancelled.is_set()
     disconnect.set()
     async with asyncio.timeout(1):

@@ -50,6 +50,12 @@ async def scheduler(clock: ManualClock) -> AsyncIterator[Scheduler]:
     yield Scheduler(MemoryJobStore(), clock)
 
 
+async def _turns(n: int = 50) -> None:
+    """Let ready tasks take their turns (yields to the loop; no wall-clock time involved)."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
 async def add(s: Scheduler, name: str, spec: JobSpec) -> None:
     now = s.clock.now()
     tick = first_tick(make_plan(spec, now), now)
@@ -131,7 +137,7 @@ async def test_loop_sleeps_until_deadline_and_wakes_on_new_job(
         scheduler.wake()
         await add(scheduler, "near", JobSpec(due_time="1m"))
         scheduler.wake()
-        await asyncio.sleep(0.05)
+        await _turns()  # the loop runs its cycles: nothing is due on the manual clock
         assert app.calls == []
         clock.advance(60)
         async with asyncio.timeout(2):
@@ -181,10 +187,14 @@ async def test_deliveries_are_bounded_and_the_rest_wait_unclaimed(clock: ManualC
     release = asyncio.Event()
     all_done = asyncio.Event()
 
+    two_running = asyncio.Event()
+
     async def slow(record: JobRecord) -> Outcome:
         nonlocal running, peak, done
         running += 1
         peak = max(peak, running)
+        if running == 2:
+            two_running.set()
         await release.wait()
         running -= 1
         done += 1
@@ -196,7 +206,9 @@ async def test_deliveries_are_bounded_and_the_rest_wait_unclaimed(clock: ManualC
     for i in range(5):
         await add(s, f"j{i}", JobSpec(due_time="0s"))
     async with s:
-        await asyncio.sleep(0.05)
+        async with asyncio.timeout(5):
+            await two_running.wait()
+        await _turns()  # the loop would claim more now if it could
         assert running == 2
         assert await store.lease_holders() == {s.id}
         claimed_now = len(await store.claim([OWNER], clock.now(), 10, "other", 30))
@@ -236,8 +248,7 @@ async def test_slow_delivery_is_never_claimed_twice_while_its_holder_lives(
             await started.wait()
         for _ in range(4):  # two minutes pass while the app still answers the first call
             clock.advance(31)
-            for _ in range(50):  # let the running loops take their turns (no timer involved)
-                await asyncio.sleep(0)
+            await _turns()
         release.set()
         async with asyncio.timeout(5):
             await done.wait()
