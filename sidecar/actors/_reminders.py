@@ -30,8 +30,8 @@ from ..jobs import (
     JobValidationError,
     first_tick,
     make_plan,
+    parse_create_body,
 )
-from ..jobs._request import parse_create_body
 
 
 def create_error(message: str) -> DaprError:

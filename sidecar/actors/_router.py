@@ -18,12 +18,13 @@ from starlette.responses import Response
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError
 from ..forwarding import INTERNAL_HEADER
+from ..services import ActorServices
+from ..web import passthrough
 from ._lock import StackDepthError, TurnQueueFullError
 from ._table import ActorTable
 
 if TYPE_CHECKING:
     from .._registry import Entry
-    from .._sidecar import Sidecar
     from ._placement import Placement
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,6 @@ def not_found(actor_type: str, actor_id: str) -> DaprError:
     )
 
 
-def passthrough(upstream: httpx.Response) -> Response:
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-    headers.pop("content-encoding", None)
-    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
-
-
 def method_response(upstream: httpx.Response, path: str) -> Response:
     """daprd's answer for an app's reply to a method call (§2.1)."""
     if upstream.status_code == 200 or ERROR_RESPONSE_HEADER in upstream.headers:
@@ -63,8 +58,8 @@ def method_response(upstream: httpx.Response, path: str) -> Response:
 class Router:
     """Finds an actor's host and delivers calls to it."""
 
-    def __init__(self, sidecar: Sidecar, table: ActorTable, placement: Placement) -> None:
-        self.sidecar = sidecar
+    def __init__(self, services: ActorServices, table: ActorTable, placement: Placement) -> None:
+        self.services = services
         self.table = table
         self.placement = placement
         self.lookup_retries = 5  # daprd's built-in policy: 5 retries, 1 s apart
@@ -78,12 +73,12 @@ class Router:
             if entry is not None:
                 return entry
             if attempt + 1 < attempts:
-                clock = self.sidecar.clock
+                clock = self.services.clock
                 await clock.sleep_until(clock.now() + self.lookup_interval)
         raise not_found(actor_type, actor_id)
 
     def is_me(self, entry: Entry) -> bool:
-        return entry.instance == self.sidecar.instance
+        return entry.instance == self.services.identity.instance
 
     async def call_app(
         self,
@@ -97,7 +92,7 @@ class Router:
         query: str = "",
     ) -> httpx.Response:
         """PUT ``actors/{type}/{id}/method/{path}`` to the app under the actor's turn."""
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         if channel is None:
             raise invoke_error("app channel is not initialized")
         url = f"actors/{actor_type}/{actor_id}/method/{path}"
@@ -167,11 +162,11 @@ class Router:
         """Send a call to the sidecar that owns the actor; its answer comes back unchanged."""
         await self.table.evict(actor_type, actor_id)  # placement moved it away from here
         out = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
-        out[INTERNAL_HEADER] = self.sidecar.internal_key
+        out[INTERNAL_HEADER] = self.services.internal_key
         url = f"{entry.url}/_sidecar/v1/actors/{actor_type}/{actor_id}/method/{path}"
         if query:
             url += "?" + query
         try:
-            return await self.sidecar.http.request("PUT", url, content=body, headers=out)
+            return await self.services.http.request("PUT", url, content=body, headers=out)
         except httpx.HTTPError as exc:
             raise invoke_error(f"error forwarding to {entry.url}: {exc!r}") from exc

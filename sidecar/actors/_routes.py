@@ -10,12 +10,12 @@ from starlette.routing import BaseRoute, Route
 
 from .._app_channel import HOP_BY_HOP
 from .._errors import DaprError, bad_request
-from ..api._common import empty, json_response, parse_json, raw_json_response, read_body
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..jobs import reminder_owner
+from ..web import empty, json_response, parse_json, passthrough, raw_json_response, read_body
 from . import _reminders as rem
 from . import _state as st
-from ._router import FIRE_HEADER, not_found, passthrough
+from ._router import FIRE_HEADER, not_found
 from ._timers import TimerSpecError, parse_timer
 
 if TYPE_CHECKING:
@@ -77,9 +77,9 @@ class ActorApi:
     def _forward_headers(self, request: Request) -> dict[str, str]:
         skip = _STRIP | set(_STAMPED)
         out = {k: v for k, v in request.headers.items() if k.lower() not in skip}
-        config = self.rt.sidecar.config
-        out["dapr-caller-app-id"] = config.app_id
-        out["dapr-caller-namespace"] = config.namespace
+        me = self.rt.services.identity
+        out["dapr-caller-app-id"] = me.app_id
+        out["dapr-caller-namespace"] = me.namespace
         out["Dapr-API-Call"] = "true"
         return out
 
@@ -101,7 +101,7 @@ class ActorApi:
 
     async def internal(self, request: Request) -> Response:
         """A call forwarded by another sidecar of this runtime home."""
-        if not is_forwarded(request.headers, self.rt.sidecar.internal_key):
+        if not is_forwarded(request.headers, self.rt.services.internal_key):
             raise DaprError(403, "ERR_ACTOR_INVOKE_METHOD", "forwarded call without a valid key")
         await self.rt.registered.wait()
         actor_type, actor_id = request.path_params["type"], request.path_params["id"]
@@ -117,7 +117,7 @@ class ActorApi:
     # state -------------------------------------------------------------------------------------
 
     def _prefix(self, actor_type: str, actor_id: str) -> str:
-        return st.state_key(self.rt.sidecar.config.app_id, actor_type, actor_id, "")
+        return st.state_key(self.rt.services.identity.app_id, actor_type, actor_id, "")
 
     async def get_state(self, request: Request) -> Response:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
@@ -150,30 +150,30 @@ class ActorApi:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
         if not self.rt.hosts(actor_type):
             raise DaprError(403, "ERR_ACTOR_REMINDER_NON_HOSTED", NON_HOSTED)
-        owner = reminder_owner(self.rt.sidecar.config.namespace, actor_type)
+        owner = reminder_owner(self.rt.services.identity.namespace, actor_type)
         return actor_type, owner, rem.record_name(actor_id, request.path_params["name"])
 
     async def create_reminder(self, request: Request) -> Response:
         body = parse_json(await read_body(request))
         actor_type, owner, name = await self._reminder_target(request)
         validate_name(request.path_params["name"], "reminder name")
-        sidecar = self.rt.sidecar
-        now = sidecar.clock.now()
+        services = self.rt.services
+        now = services.clock.now()
         spec, overwrite = rem.reminder_spec(body, now)
-        await rem.store_reminder(sidecar.job_store, owner, name, spec, overwrite, now)
-        sidecar.scheduler.wake()
+        await rem.store_reminder(services.job_store, owner, name, spec, overwrite, now)
+        services.scheduler.wake()
         return empty()
 
     async def get_reminder(self, request: Request) -> Response:
         actor_type, owner, name = await self._reminder_target(request)
-        record = await self.rt.sidecar.job_store.get(owner, name)
+        record = await self.rt.services.job_store.get(owner, name)
         if record is None:
             raise DaprError(404, "ERR_ACTOR_REMINDER_NOT_FOUND", "reminder not found")
         return json_response(rem.render_reminder(actor_type, record))
 
     async def delete_reminder(self, request: Request) -> Response:
         _, owner, name = await self._reminder_target(request)
-        await self.rt.sidecar.job_store.delete(owner, name)
+        await self.rt.services.job_store.delete(owner, name)
         return empty()
 
     # timers ------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class ActorApi:
         if not isinstance(body, dict):
             raise _timer_error(f"{prefix}: invalid request body")
         try:
-            spec = parse_timer(body, self.rt.sidecar.clock.now())
+            spec = parse_timer(body, self.rt.services.clock.now())
         except TimerSpecError as exc:
             raise _timer_error(f"{prefix}: {exc}") from exc
         self.rt.timers.create(actor_type, actor_id, name, spec)

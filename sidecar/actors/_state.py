@@ -8,6 +8,7 @@ escaped), because daprd stores the decoded-then-marshalled value, not the bytes 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from .._errors import DaprError, malformed
@@ -24,7 +25,7 @@ def runtime_not_found() -> DaprError:
     return DaprError(500, "ERR_ACTOR_RUNTIME_NOT_FOUND", RUNTIME_NOT_FOUND)
 
 
-def actor_store(stores: dict[str, StateStore]) -> StateStore | None:
+def actor_store(stores: Mapping[str, StateStore]) -> StateStore | None:
     return next((s for s in stores.values() if s.actor_state_store), None)
 
 

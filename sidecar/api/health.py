@@ -7,18 +7,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._errors import DaprError
-from ._common import empty, json_response, read_body, sidecar_of
+from ..web import empty, json_response, read_body
+from ._context import services_of
 
 
 async def healthz(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     wanted = request.query_params.get("appid")
-    if wanted is not None and wanted != sidecar.config.app_id:
+    if wanted is not None and wanted != services.identity.app_id:
         raise DaprError(500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match")
-    if not sidecar.ready.is_set():
-        raise DaprError(
-            500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {sidecar.not_ready_targets()}"
-        )
+    waiting = services.not_ready_targets()
+    if waiting:
+        raise DaprError(500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {waiting}")
     return empty()
 
 
@@ -27,21 +27,18 @@ async def healthz_outbound(request: Request) -> Response:
 
 
 async def get_metadata(request: Request) -> Response:
-    return json_response(sidecar_of(request).metadata())
+    return json_response(services_of(request).metadata())
 
 
 async def put_metadata(request: Request) -> Response:
     body = await read_body(request)
-    sidecar_of(request).extended[request.path_params["key"]] = body.decode("utf-8", "replace")
+    services_of(request).set_metadata(request.path_params["key"], body.decode("utf-8", "replace"))
     return empty()
 
 
 async def shutdown(request: Request) -> Response:
-    sidecar = sidecar_of(request)
-    if request.headers.get("dapr-force-shutdown", "").lower() == "true":
-        sidecar.request_shutdown(force=True)
-    else:
-        sidecar.request_shutdown()
+    force = request.headers.get("dapr-force-shutdown", "").lower() == "true"
+    services_of(request).request_shutdown(force=force)
     return empty()
 
 

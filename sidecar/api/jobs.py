@@ -10,9 +10,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._errors import DaprError
-from ..jobs import JobExistsError, JobRecord, JobValidationError, app_owner, first_tick, make_plan
-from ..jobs._request import JobNameInBodyError, parse_create_body
-from ._common import empty, json_response, parse_json, read_body, sidecar_of
+from ..jobs import (
+    JobExistsError,
+    JobNameInBodyError,
+    JobRecord,
+    JobValidationError,
+    app_owner,
+    first_tick,
+    make_plan,
+    parse_create_body,
+)
+from ..services import ApiServices
+from ..web import empty, json_response, parse_json, read_body
+from ._context import services_of
 
 VALUE_TYPE = "type.googleapis.com/google.protobuf.Value"
 _BAD_NAME_CHARS = frozenset("/\\#?") | {chr(c) for c in range(0x20)} | {"\x7f"}
@@ -34,8 +44,8 @@ def validate_name(name: str) -> None:
 
 
 def _meta(request: Request) -> dict[str, str]:
-    config = sidecar_of(request).config
-    return {"appID": config.app_id, "namespace": config.namespace}
+    me = services_of(request).identity
+    return {"appID": me.app_id, "namespace": me.namespace}
 
 
 def _kit(request: Request, status: int, code: str, message: str) -> DaprError:
@@ -71,24 +81,28 @@ async def schedule_job(request: Request) -> Response:
 
 
 async def _store_job(request: Request, name: str, spec: Any, overwrite: bool) -> None:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     try:
         validate_name(name)
-        now = sidecar.clock.now()
+        now = services.clock.now()
         tick = first_tick(make_plan(spec, now), now)
     except (JobNameError, JobValidationError) as exc:
         prefix = "" if isinstance(exc, JobNameError) else "job failed validation: "
         raise _schedule_error(request, "Unknown", prefix + str(exc)) from exc
-    owner = app_owner(sidecar.config.namespace, sidecar.config.app_id)
+    owner = _owner(services)
     try:
         if tick is None:  # first tick already past its ttl: the Scheduler drops it unfired
-            await _drop_unfireable(sidecar.job_store, owner, name, overwrite)
+            await _drop_unfireable(services.job_store, owner, name, overwrite)
             return
         record = JobRecord(owner, name, spec, created_at=now, tick=tick, due_at=tick)
-        await sidecar.job_store.put(record, overwrite=overwrite)
+        await services.job_store.put(record, overwrite=overwrite)
     except JobExistsError as exc:
         raise _schedule_error(request, "AlreadyExists", str(exc), status=409) from exc
-    sidecar.scheduler.wake()
+    services.scheduler.wake()
+
+
+def _owner(services: ApiServices) -> str:
+    return app_owner(services.identity.namespace, services.identity.app_id)
 
 
 async def _drop_unfireable(store: Any, owner: str, name: str, overwrite: bool) -> None:
@@ -116,13 +130,12 @@ def render_job(record: JobRecord) -> dict[str, Any]:
 
 
 async def get_job(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _name(request, trim=False)
     record = None
     try:
         validate_name(name)
-        owner = app_owner(sidecar.config.namespace, sidecar.config.app_id)
-        record = await sidecar.job_store.get(owner, name)
+        record = await services.job_store.get(_owner(services), name)
         desc = f"rpc error: code = NotFound desc = job not found: {name}"
     except JobNameError as exc:
         desc = f"rpc error: code = Unknown desc = {exc}"
@@ -132,14 +145,14 @@ async def get_job(request: Request) -> Response:
 
 
 async def delete_job(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _name(request, trim=False)
     try:
         validate_name(name)
     except JobNameError as exc:
         message = f"failed to delete job due to: rpc error: code = Unknown desc = {exc}"
         raise _kit(request, 500, "DAPR_SCHEDULER_DELETE_JOB", message) from exc
-    await sidecar.job_store.delete(app_owner(sidecar.config.namespace, sidecar.config.app_id), name)
+    await services.job_store.delete(_owner(services), name)
     return empty()
 
 

@@ -32,7 +32,8 @@ from ..state import (
     StateStoreError,
     Upsert,
 )
-from ._common import empty, metadata_from_query, raw_json_response, read_body, sidecar_of
+from ..web import empty, metadata_from_query, raw_json_response, read_body
+from ._context import services_of
 from ._gojson import (
     BULK_BODY,
     MS_DELETE,
@@ -152,10 +153,10 @@ def _path_params(request: Request) -> tuple[str, str]:
 
 
 def _target(request: Request) -> _Target:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _path_params(request)[0]
-    app_id = sidecar.config.app_id
-    stores: Mapping[str, StateStore] = sidecar.state_stores
+    app_id = services.identity.app_id
+    stores: Mapping[str, StateStore] = services.state_stores
     store = stores.get(name)
     if store is None:
         raise _store_missing(name, app_id, configured=bool(stores))

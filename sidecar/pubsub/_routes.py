@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import gojson
-from ..api._common import empty, json_response, metadata_from_query, read_body
+from ..web import empty, json_response, metadata_from_query, read_body
 from . import _envelope, _errors
 from ._bulk import BulkEntry, parse_entries
 
@@ -72,7 +72,7 @@ class PublishApi:
             raise _errors.bad_metadata(pubsub, metadata, str(exc)) from exc
 
     def _envelope(self, pubsub: str, topic: str, entry: BulkEntry, trace: tuple[str, str]) -> bytes:
-        now = self.runtime.sidecar.clock.now()
+        now = self.runtime.services.clock.now()
         if _envelope.is_content_type(entry.content_type, _envelope.CLOUDEVENT_CT):
             try:
                 event = _envelope.from_cloud_event(
