@@ -1,4 +1,12 @@
-"""One SQLite quirk shared by the registry and the stores.
+"""SQLite for an event loop: the one access layer of the job store, state store and registry.
+
+A single-row statement on a WAL database takes tens of microseconds, less than handing it to a
+thread and back (about 150 us on two cores). So each statement first runs inline on a connection
+that never waits (``busy_timeout=0``); only when another connection holds the lock it needs (the
+worker thread in a transaction, another sidecar process) is it run again on a worker thread, on a
+connection that waits up to ``busy_timeout``. A statement refused as busy changed nothing, so the
+retry is safe. A transaction is a function run on the worker thread between ``BEGIN IMMEDIATE``
+and ``COMMIT``, so it never blocks the loop and nothing interleaves with it.
 
 Switching a new database file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at
 once, without its busy handler, when another process is switching the same file at that moment.
@@ -11,13 +19,15 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 250
 PAUSE = 0.02  # seconds; 250 x 20 ms = 5 s at most
+T = TypeVar("T")
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
@@ -40,16 +50,16 @@ Rows = list[tuple[Any, ...]]
 
 
 class LoopSqlite:
-    """SQLite for an event loop: short statements run inline, busy ones on a waiting thread.
+    """One SQLite database for coroutines: statements inline, transactions on a worker thread.
 
-    A single-row statement on a WAL database takes tens of microseconds, less than handing it to a
-    thread and back (about 150 us on two cores). So each statement first runs inline on a
-    connection that never waits (``busy_timeout=0``); only when another connection (another
-    sidecar process) holds the write lock is it run again on a worker thread, on a connection that
-    waits up to ``busy_timeout``. A statement refused as busy changed nothing, so the retry is safe.
-    Every statement autocommits: when ``execute`` returns, the write is in the write-ahead log. It
-    then survives the death of any process; under ``synchronous=NORMAL`` an OS crash or power loss
-    can lose writes since the last checkpoint, under ``FULL`` (an fsync per write) it cannot.
+    ``path`` is a file path or a ``file:`` URI. ``journal_mode`` (WAL unless asked otherwise) is
+    set once at ``open``; ``synchronous`` and ``pragmas`` (``"name = value"``) on both connections.
+    ``inline=False`` keeps to the worker thread's connection alone (a memory database: a second
+    connection would be a second database, or share its cache under table locks that never wait).
+    Every statement outside ``transaction`` autocommits: when ``execute`` returns, the write is in
+    the write-ahead log. It then survives the death of any process; under ``synchronous=NORMAL``
+    an OS crash or power loss can lose writes since the last checkpoint, under ``FULL`` (an fsync
+    per write) it cannot.
 
     WAL checkpoints (copying the log back into the database, tens of milliseconds) never run on
     the event loop: automatic checkpoints are off on the inline connection, and every
@@ -59,56 +69,97 @@ class LoopSqlite:
     CHECKPOINT_EVERY = 1000  # writes; SQLite's own automatic checkpoint is at 1000 pages
 
     def __init__(
-        self, path: Path, *, busy_timeout_ms: int = 10_000, synchronous: str = "NORMAL"
+        self,
+        path: str | Path,
+        *,
+        name: str = "",
+        busy_timeout_ms: int = 10_000,
+        synchronous: str = "NORMAL",
+        journal_mode: str = "WAL",
+        pragmas: Sequence[str] = (),
+        inline: bool = True,
     ) -> None:
         self.path = path
+        self.inline = inline
+        self.name = name or Path(path).name
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        self.journal_mode = journal_mode
+        self.pragmas = tuple(pragmas)
         self._fast: sqlite3.Connection | None = None
         self._slow: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite {path.name}")
+        self._thread: ThreadPoolExecutor | None = None
         self._writes = 0
         self._checkpoint: asyncio.Future[Any] | None = None
 
     def _connect(self, busy_ms: int) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        uri = str(self.path).lower().startswith("file:")
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, uri=uri)
         conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        for pragma in (f"synchronous = {self.synchronous}", *self.pragmas):
+            conn.execute(f"PRAGMA {pragma}")
         return conn
 
-    async def open(self, schema: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        loop = asyncio.get_running_loop()
-        self._slow = await loop.run_in_executor(self._thread, self._connect, self.busy_timeout_ms)
-        await loop.run_in_executor(self._thread, set_journal_mode, self._slow, "WAL")
-        await loop.run_in_executor(self._thread, self._slow.executescript, schema)
-        self._fast = self._connect(0)
-        self._fast.execute("PRAGMA wal_autocheckpoint = 0")
-        for conn in (self._fast, self._slow):
-            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+    def _open_slow(self, schema: str) -> sqlite3.Connection:
+        conn = self._connect(self.busy_timeout_ms)
+        set_journal_mode(conn, self.journal_mode)
+        conn.executescript(schema)
+        return conn
+
+    async def open(self, schema: str = "") -> None:
+        """Connect, switch the journal mode and run ``schema`` (a script) on the worker thread."""
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite {self.name}")
+        self._slow = await self._on_thread(self._open_slow, schema)
+        if self.inline:
+            self._fast = self._connect(0)
+            self._fast.execute("PRAGMA wal_autocheckpoint = 0")
 
     async def close(self) -> None:
+        """Close both connections; calling it again, or before ``open``, does nothing."""
         if self._checkpoint is not None:
             await asyncio.gather(self._checkpoint, return_exceptions=True)
         for conn in (self._fast, self._slow):
             if conn is not None:
                 conn.close()
         self._fast = self._slow = None
-        self._thread.shutdown(wait=True)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
 
-    async def execute(self, sql: str, args: tuple[Any, ...] = ()) -> tuple[Rows, int]:
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> tuple[Rows, int]:
         """(rows, rowcount) of one statement."""
-        if self._fast is None or self._slow is None:
-            raise RuntimeError(f"{self.path} is not open")
-        try:
-            result = _run(self._fast, sql, args)
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._thread, _run, self._slow, sql, args)
+        if self._fast is None:
+            result = await self.run(_run, sql, args)
+        else:
+            result = await self._inline_first(sql, args)
         if result[1] > 0:
             self._wrote()
         return result
+
+    async def _inline_first(self, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
+        assert self._fast is not None
+        try:
+            return _run(self._fast, sql, args)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+        return await self.run(_run, sql, args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` on the worker thread, outside any transaction."""
+        if self._slow is None:
+            raise RuntimeError(f"{self.name} is not open")
+        return await self._on_thread(fn, self._slow, *args)
+
+    async def transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` on the worker thread as one transaction (``BEGIN IMMEDIATE``):
+        committed when it returns, rolled back when it raises."""
+        result: T = await self.run(_in_transaction, fn, *args)
+        self._wrote()
+        return result
+
+    async def _on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     def _wrote(self) -> None:
         self._writes += 1
@@ -128,7 +179,19 @@ class LoopSqlite:
             log.warning("WAL checkpoint of %s failed: %s", self.path, future.exception())
 
 
-def _run(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> tuple[Rows, int]:
+def _run(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
     cursor = conn.execute(sql, args)
     rows = cursor.fetchall()
     return rows, cursor.rowcount
+
+
+def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result

@@ -56,6 +56,7 @@ class SqliteJobStore(JobStore):
         self.db = LoopSqlite(path, synchronous=synchronous)
 
     async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         await self.db.open(_SCHEMA)
 
     async def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -380,16 +381,18 @@ class _Broken(InMemoryStateStore):
 
 
 async def test_backend_failure_is_err_state_get_but_a_bug_is_not_disguised(
-    clock: ManualClock,
+    clock: ManualClock, tmp_path: Path
 ) -> None:
     import sqlite3
 
     from sidecar.state import SqliteStateStore
 
-    failing = SqliteStateStore.__new__(SqliteStateStore)  # only its error translation is used
-    with pytest.raises(StoreFailedError, match="OperationalError: disk I/O error"):
-        failing._executor = _Executor()
-        await failing._run(_raise, sqlite3.OperationalError("disk I/O error"))
+    async with SqliteStateStore("s", str(tmp_path / "s.db"), clock) as failing:
+        with sqlite3.connect(tmp_path / "s.db") as other:
+            other.execute("DROP TABLE state")  # the database fails under the store
+        other.close()
+        with pytest.raises(StoreFailedError, match="OperationalError: no such table: state"):
+            await failing.get("k")
     app = Starlette(routes=routes, exception_handlers={DaprError: _dapr_error})
     app.state.services = _Sidecar({"s": _Broken(clock, StoreFailedError("disk I/O error"))})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as c:
@@ -400,19 +403,3 @@ async def test_backend_failure_is_err_state_get_but_a_bug_is_not_disguised(
     async with httpx.AsyncClient(transport=transport, base_url="http://d") as c:
         with pytest.raises(TypeError, match="a bug"):  # reaches the app's handler for bugs
             await c.get("/v1.0/state/s/k")
-
-
-class _Executor:
-    def submit(self, fn: Any, *args: Any) -> Any:
-        from concurrent.futures import Future
-
-        fut: Future[Any] = Future()
-        try:
-            fut.set_result(fn(*args))
-        except Exception as exc:
-            fut.set_exception(exc)
-        return fut
-
-
-def _raise(exc: Exception) -> None:
-    raise exc
