@@ -272,7 +272,7 @@ class SqliteStateStore(StateStore):
                 await self._clock.sleep_until(deadline)
             try:
                 removed = await self.purge_expired()
-            except sqlite3.Error:
+            except StoreFailedError:
                 logger.exception("state store %s: expired-row cleanup failed", self.name)
             else:
                 logger.debug("state store %s: removed %d expired rows", self.name, removed)
