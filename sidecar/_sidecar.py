@@ -23,15 +23,15 @@ import httpx
 from httpx_aiohttp import HttpxAiohttpClient
 from starlette.applications import Starlette
 
-from ._app_channel import AppChannel
-from ._clock import Clock, DevClock, SystemClock
-from ._components import ComponentError, Resources, load_resources
 from ._config import SidecarConfig
 from ._http_server import listen, raise_open_file_limit
 from ._http_server import server as http_server
-from ._registry import Entry, Registry
 from .api import build_app
+from .app_channel import AppChannel
+from .clock import Clock, DevClock, SystemClock
+from .components import ComponentError, Resources, load_resources
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
+from .registry import Entry, Registry
 from .services import ExtensionFactory, Identity
 from .state import StateStore, build_state_store
 

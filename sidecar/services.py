@@ -16,11 +16,11 @@ from typing import Any, Protocol
 import httpx
 from starlette.routing import BaseRoute
 
-from ._app_channel import AppChannel
-from ._clock import Clock
-from ._components import Resources
-from ._registry import Entry
+from .app_channel import AppChannel
+from .clock import Clock
+from .components import Resources
 from .jobs import Dispatcher, JobStore
+from .registry import Entry
 from .state import StateStore
 
 

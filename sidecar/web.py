@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import gojson
-from ._app_channel import HOP_BY_HOP
-from ._errors import DaprError, body_read, malformed
+from .app_channel import HOP_BY_HOP
+from .dapr_errors import DaprError, body_read, malformed
 
 JSON = "application/json"
 

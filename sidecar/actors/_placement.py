@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..services import Directory
 
 if TYPE_CHECKING:
-    from .._registry import Entry
+    from ..registry import Entry
 
 VNODES = 100
 

@@ -12,15 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._clock import utc
-from .._errors import DaprError, malformed
-from .._timefmt import (
-    TimeFormatError,
-    format_go_duration,
-    format_rfc3339,
-    parse_actor_due_time,
-    parse_reminder_period,
-)
+from ..clock import utc
+from ..dapr_errors import DaprError, malformed
 from ..jobs import (
     DEFAULT_POLICY,
     JobExistsError,
@@ -31,6 +24,13 @@ from ..jobs import (
     first_tick,
     make_plan,
     parse_create_body,
+)
+from ..timefmt import (
+    TimeFormatError,
+    format_go_duration,
+    format_rfc3339,
+    parse_actor_due_time,
+    parse_reminder_period,
 )
 
 

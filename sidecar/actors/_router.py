@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import httpx
 from starlette.responses import Response
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER
 from ..services import ActorServices
 from ..web import passthrough
@@ -24,7 +24,7 @@ from ._lock import StackDepthError, TurnQueueFullError
 from ._table import ActorTable
 
 if TYPE_CHECKING:
-    from .._registry import Entry
+    from ..registry import Entry
     from ._placement import Placement
 
 log = logging.getLogger(__name__)

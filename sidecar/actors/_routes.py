@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError, bad_request
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError, bad_request
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..jobs import reminder_owner
 from ..web import empty, json_response, parse_json, passthrough, raw_json_response, read_body
@@ -19,7 +19,7 @@ from ._router import FIRE_HEADER, not_found
 from ._timers import TimerSpecError, parse_timer
 
 if TYPE_CHECKING:
-    from ._runtime import ActorRuntime
+    from ._actor_runtime import ActorRuntime
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 _STRIP = HOP_BY_HOP | {"dapr-api-token", INTERNAL_HEADER, FIRE_HEADER}
@@ -128,8 +128,8 @@ class ActorApi:
             return empty()
         headers = {}
         if item.expire_at is not None:
-            from .._clock import utc
-            from .._timefmt import format_rfc3339
+            from ..clock import utc
+            from ..timefmt import format_rfc3339
 
             headers["metadata.ttlExpireTime"] = format_rfc3339(utc(item.expire_at))
         return raw_json_response(item.value, headers=headers)

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import DaprError, malformed
+from ..dapr_errors import DaprError, malformed
 from ..state import Delete, StateItem, StateStore, StateStoreError, Upsert
 
 TTL_FEATURE_MESSAGE = 'ttlInSeconds is not supported without the "ActorStateTTL" feature enabled'

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..services import ApiServices
 from ..web import error_response
 from . import dev, health, invoke, jobs, state

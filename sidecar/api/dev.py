@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._clock import DevClock, utc
-from .._errors import DaprError, bad_request
-from .._timefmt import TimeFormatError, format_rfc3339, parse_go_duration
+from ..clock import DevClock, utc
+from ..dapr_errors import DaprError, bad_request
+from ..timefmt import TimeFormatError, format_rfc3339, parse_go_duration
 from ..web import json_response, parse_json, read_body
 from ._context import services_of
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..web import empty, json_response, read_body
 from ._context import services_of
 

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..web import passthrough, read_body
 from ._context import services_of

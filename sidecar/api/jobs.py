@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..jobs import (
     JobExistsError,
     JobNameInBodyError,

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._clock import utc
-from .._errors import ERROR_INFO_TYPE, DaprError, malformed
+from ..clock import utc
+from ..dapr_errors import ERROR_INFO_TYPE, DaprError, malformed
 from ..state import (
     BulkSetError,
     Delete,
@@ -34,7 +34,7 @@ from ..state import (
 )
 from ..web import empty, metadata_from_query, raw_json_response, read_body
 from ._context import services_of
-from ._gojson import (
+from ._state_json import (
     BULK_BODY,
     MS_DELETE,
     MS_SET,

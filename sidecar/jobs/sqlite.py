@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._sqlite import LoopSqlite
+from ..loop_sqlite import LoopSqlite
 from ._model import JobRecord, JobSpec
 from ._store import JobExistsError, JobStore
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import gojson
-from .._timefmt import TimeFormatError, parse_go_duration
+from ..timefmt import TimeFormatError, parse_go_duration
 
 CLOUDEVENT_CT = "application/cloudevents+json"
 DEFAULT_TYPE = "com.dapr.event.sent"

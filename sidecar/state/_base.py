@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .._lifecycle import Resource
+from ..lifecycle import Resource
 
 TTL_KEY = "ttlInSeconds"
 _MAX_INT32 = 2**31 - 1

@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 
-from .._clock import Clock
+from ..clock import Clock
 from ._base import (
     Delete,
     EtagInvalidError,

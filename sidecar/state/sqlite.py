@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .._clock import Clock, utc
-from .._sqlite import LoopSqlite, Rows
+from ..clock import Clock, utc
+from ..loop_sqlite import LoopSqlite, Rows
 from ._base import (
     Delete,
     EtagInvalidError,

@@ -44,7 +44,7 @@ def _package(parts: tuple[str, ...]) -> tuple[str, ...]:
 def _foreign_private(importer: tuple[str, ...], target: tuple[str, ...]) -> bool:
     """``target`` is private and belongs to a package other than the importer's own."""
     home = importer if (ROOT.joinpath(*importer) / "__init__.py").exists() else _package(importer)
-    return target[-1].startswith("_") and _package(target) not in (home, ())
+    return target[-1].startswith("_") and _package(target) != home
 
 
 def test_only_the_sidecar_and_its_starters_import_the_sidecar() -> None:

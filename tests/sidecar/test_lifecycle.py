@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.routing import BaseRoute
 
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar, default_extensions
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
 from sidecar.services import ExtensionServices
 

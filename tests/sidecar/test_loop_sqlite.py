@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sidecar._sqlite import LoopSqlite
+from sidecar.loop_sqlite import LoopSqlite
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT);"
 

@@ -14,9 +14,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sidecar._clock import ManualClock
-from sidecar._errors import DaprError
 from sidecar.api.state import go_marshal, routes
+from sidecar.clock import ManualClock
+from sidecar.dapr_errors import DaprError
 from sidecar.services import Identity
 from sidecar.state import InMemoryStateStore, StateStore, StoreFailedError
 from sidecar.web import json_response

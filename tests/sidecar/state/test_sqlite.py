@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from sidecar._clock import ManualClock
+from sidecar.clock import ManualClock
 from sidecar.state import SqliteStateStore, Upsert
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 from starlette.routing import BaseRoute
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..jobs import JobRecord, Outcome, reminder_owner
 from ..services import ActorServices
 from ..state import StateStore
-from ._config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
+from ._app_config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
 from ._placement import Placement
 from ._reminders import fire_body, split_name
 from ._router import CANCEL_HEADER, FIRE_HEADER, Router

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._sqlite import LoopSqlite
+from .loop_sqlite import LoopSqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sidecars (

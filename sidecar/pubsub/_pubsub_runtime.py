@@ -12,9 +12,9 @@ import httpx
 from starlette.routing import BaseRoute
 
 from .. import gojson
-from .._components import Component, ComponentError
+from ..components import Component, ComponentError
 from ..services import PubSubServices
-from . import _errors, _subscriptions
+from . import _api_errors, _subscriptions
 from ._broker import BrokerClosedError, BrokerFullError, InMemoryBroker, Message
 from ._delivery import Deliverer
 from ._subscriptions import TopicSubscription
@@ -144,13 +144,13 @@ class PubSubRuntime:
         """Scope-check and hand one message to the broker; raises PubSubError."""
         comp = self.components.get(pubsub)
         if comp is None:
-            raise _errors.not_found(pubsub, metadata)
+            raise _api_errors.not_found(pubsub, metadata)
         if not comp.allows(topic, comp.publishing):
-            raise _errors.forbidden(pubsub, topic, self.app_id)
+            raise _api_errors.forbidden(pubsub, topic, self.app_id)
         try:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
         except (BrokerClosedError, BrokerFullError) as exc:
-            raise _errors.publish_failed(pubsub, topic, str(exc)) from exc
+            raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
 
     async def drain(self) -> None:
         """Wait for every delivery in flight (tests)."""
