@@ -16,7 +16,7 @@ from ..state import StateStore
 from ._app_config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
 from ._placement import Placement
 from ._reminders import fire_body, split_name
-from ._router import CANCEL_HEADER, FIRE_HEADER, Router
+from ._router import CANCEL_HEADER, FIRE_HEADER, ActorCall, Router
 from ._state import actor_store, runtime_not_found
 from ._table import ActorTable
 from ._timers import Timers
@@ -144,7 +144,9 @@ class ActorRuntime:
             )
 
     async def fire_timer(self, actor_type: str, actor_id: str, name: str, body: bytes) -> None:
-        resp = await self.router.fire_local(actor_type, actor_id, f"timer/{name}", body)
+        resp = await self.router.fire_local(
+            ActorCall.fire(actor_type, actor_id, f"timer/{name}", body)
+        )
         if CANCEL_HEADER in resp.headers:
             self.timers.delete(actor_type, actor_id, name)
         elif resp.status_code != 200:
@@ -154,14 +156,14 @@ class ActorRuntime:
         """Scheduler dispatcher: fire at the actor's placement owner; 200 means success."""
         actor_type = record.owner.split("||", 2)[-1]
         actor_id, name = split_name(record)
-        path, body = f"remind/{name}", fire_body(record)
+        call = ActorCall.fire(actor_type, actor_id, f"remind/{name}", fire_body(record))
         try:
             entry = await self.router.owner(actor_type, actor_id, retry=False)
             if self.router.is_me(entry):
-                resp = await self.router.fire_local(actor_type, actor_id, path, body)
+                resp = await self.router.fire_local(call)
             else:
-                headers = {"content-type": "application/json", FIRE_HEADER: "1"}
-                resp = await self.router.forward(entry, actor_type, actor_id, path, body, headers)
+                forwarded = call.with_headers({**call.headers, FIRE_HEADER: "1"})
+                resp = await self.router.forward(entry, forwarded)
         except DaprError as exc:
             log.warning(
                 "reminder %s on %s/%s not delivered: %s", name, actor_type, actor_id, exc.message

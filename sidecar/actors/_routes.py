@@ -15,7 +15,7 @@ from ..jobs import reminder_owner
 from ..web import empty, json_response, parse_json, passthrough, raw_json_response, read_body
 from . import _reminders as rem
 from . import _state as st
-from ._router import FIRE_HEADER, not_found
+from ._router import FIRE_HEADER, ActorCall, not_found
 from ._timers import TimerSpecError, parse_timer
 
 if TYPE_CHECKING:
@@ -62,17 +62,14 @@ class ActorApi:
         actor_type, actor_id = await self._enter(request, reserved_check=False)
         validate_name(actor_type, "actor type")
         validate_name(actor_id, "actor id")
-        method = request.path_params["method"]
         body = await read_body(request)
         headers = self._forward_headers(request)
-        query = request.url.query
+        method = request.path_params["method"]
+        call = ActorCall(actor_type, actor_id, method, body, headers, request.url.query)
         entry = await self.rt.router.owner(actor_type, actor_id)
         if not self.rt.router.is_me(entry):
-            upstream = await self.rt.router.forward(
-                entry, actor_type, actor_id, method, body, headers, query
-            )
-            return passthrough(upstream)
-        return await self._local(actor_type, actor_id, method, body, headers, query)
+            return passthrough(await self.rt.router.forward(entry, call))
+        return await self._local(call)
 
     def _forward_headers(self, request: Request) -> dict[str, str]:
         skip = _STRIP | set(_STAMPED)
@@ -83,21 +80,11 @@ class ActorApi:
         out["Dapr-API-Call"] = "true"
         return out
 
-    async def _local(
-        self,
-        actor_type: str,
-        actor_id: str,
-        method: str,
-        body: bytes,
-        headers: dict[str, str],
-        query: str,
-    ) -> Response:
-        if not self.rt.hosts(actor_type):
-            raise not_found(actor_type, actor_id)
-        reentrant = self.rt.type_config(actor_type).reentrant
-        return await self.rt.router.invoke_local(
-            actor_type, actor_id, method, body, headers, query, reentrant
-        )
+    async def _local(self, call: ActorCall) -> Response:
+        if not self.rt.hosts(call.actor_type):
+            raise not_found(call.actor_type, call.actor_id)
+        reentrant = self.rt.type_config(call.actor_type).reentrant
+        return await self.rt.router.invoke_local(call, reentrant=reentrant)
 
     async def internal(self, request: Request) -> Response:
         """A call forwarded by another sidecar of this runtime home."""
@@ -110,9 +97,12 @@ class ActorApi:
         if request.headers.get(FIRE_HEADER):
             if not self.rt.hosts(actor_type):
                 raise not_found(actor_type, actor_id)
-            return passthrough(await self.rt.router.fire_local(actor_type, actor_id, path, body))
+            fire = ActorCall.fire(actor_type, actor_id, path, body)
+            return passthrough(await self.rt.router.fire_local(fire))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
-        return await self._local(actor_type, actor_id, path, body, headers, request.url.query)
+        return await self._local(
+            ActorCall(actor_type, actor_id, path, body, headers, request.url.query)
+        )
 
     # state -------------------------------------------------------------------------------------
 

@@ -23,21 +23,11 @@ from typing import Any
 
 from ..clock import Clock, utc
 from ..loop_sqlite import LoopSqlite, Rows
-from ._base import (
-    Delete,
-    EtagInvalidError,
-    EtagMismatchError,
-    InvalidTTLError,
-    StateItem,
-    StateStore,
-    StoreFailedError,
-    Upsert,
-    parse_ttl,
-)
+from ._base import Delete, Failures, StateItem, StateStore, Upsert, apply_all, parse_ttl
+from ._store_errors import EtagMismatchError, InvalidTTLError, StoreFailedError
 
 logger = logging.getLogger(__name__)
 
-_Failures = list[EtagMismatchError | EtagInvalidError] | None
 _TS = "%Y-%m-%d %H:%M:%S"
 _CHUNK = 500
 
@@ -207,7 +197,7 @@ class SqliteStateStore(StateStore):
         _, count = await self._execute(write.sql, write.args)
         write.outcome(count)
 
-    async def _transact(self, ops: Sequence[Upsert | Delete], failures: _Failures) -> None:
+    async def _transact(self, ops: Sequence[Upsert | Delete], failures: Failures) -> None:
         now = self._clock.now()
         writes = [self._write(op, now) for op in ops]
         with _store_errors(), contextlib.suppress(_RolledBack):
@@ -278,16 +268,10 @@ class SqliteStateStore(StateStore):
                 logger.debug("state store %s: removed %d expired rows", self.name, removed)
 
 
-def _write_all(conn: sqlite3.Connection, writes: list[_Write], failures: _Failures) -> None:
+def _write_all(conn: sqlite3.Connection, writes: list[_Write], failures: Failures) -> None:
     """Every write in one transaction (run by ``LoopSqlite.transaction``). With ``failures`` None
     the first failed condition rolls it back; otherwise each is collected and any rolls it back."""
-    for write in writes:
-        try:
-            write.outcome(conn.execute(write.sql, write.args).rowcount)
-        except (EtagMismatchError, EtagInvalidError) as exc:
-            if failures is None:
-                raise
-            failures.append(exc)
+    apply_all(writes, lambda w: w.outcome(conn.execute(w.sql, w.args).rowcount), failures)
     if failures:
         raise _RolledBack()
 
