@@ -17,9 +17,9 @@ import statistics
 import sys
 import time
 
-from sidecar._clock import SystemClock
-from sidecar.actors._config import TypeConfig
+from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._table import ActorTable
+from sidecar.clock import SystemClock
 
 
 async def _stall_sampler(worst: list[float], stop: asyncio.Event) -> None:

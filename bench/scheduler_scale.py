@@ -61,7 +61,7 @@ def lateness_stats(late: list[float]) -> dict[str, float]:
 async def run_ours(
     n: int, burst: int, spread: float, workdir: Path, sync: str = "NORMAL"
 ) -> dict[str, Any]:
-    from sidecar._clock import SystemClock
+    from sidecar.clock import SystemClock
     from sidecar.jobs import JobRecord, JobSpec, Outcome, Scheduler, SqliteJobStore
 
     owner, path, clock = "app||default||bench", workdir / "scheduler.db", SystemClock()

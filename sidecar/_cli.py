@@ -17,12 +17,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._components import ComponentError
 from ._config import default_home, private_dir
 from ._reset import ResetError, reset
 from ._runfile import AppConfig, LogDestination, RunFileError, SharedConfig, load_run_file
 from ._runfile import default_resources_dir as _default_resources
 from ._runner import LOG_FORMAT, RunnerError, run_apps
+from .components import ComponentError
 
 log = logging.getLogger(__name__)
 _STARTUP_ERRORS = (RunFileError, RunnerError, ComponentError, ResetError, OSError)

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from ._clock import SystemClock
-from ._components import load_resources
-from ._registry import Registry
 from ._runfile import AppConfig
+from .clock import SystemClock
+from .components import load_resources
+from .registry import Registry
 from .state import SqliteStateStore, build_state_store
 
 log = logging.getLogger(__name__)

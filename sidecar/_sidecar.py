@@ -15,26 +15,26 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
 
-from ._app_channel import AppChannel, outbound_client
 from ._app_health import AppHealthProbe, HealthSettings
-from ._clock import Clock, DevClock, SystemClock
-from ._components import ComponentError, Resources, load_resources
 from ._config import SidecarConfig
 from ._http_server import listen, raise_open_file_limit
 from ._http_server import server as http_server
-from ._registry import Entry, Registry
 from .api import build_app
+from .app_channel import AppChannel, outbound_client
+from .clock import Clock, DevClock, SystemClock
+from .components import ComponentError, Resources, load_resources
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
+from .registry import Entry, Registry
+from .services import ExtensionFactory, Identity
 from .state import StateStore, build_state_store
 
 log = logging.getLogger(__name__)
@@ -54,23 +54,6 @@ METADATA_ORDER = (  # the order of daprd's metadata fields
 )
 
 
-class Extension(Protocol):
-    """An optional runtime (actors, pub/sub) that plugs into the sidecar's lifecycle."""
-
-    routes: list[BaseRoute]
-
-    async def start(self) -> None: ...
-
-    async def on_app_ready(self) -> None: ...
-
-    def describe(self, metadata: dict[str, Any]) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-ExtensionFactory = Callable[["Sidecar"], Extension]
-
-
 def default_extensions() -> list[ExtensionFactory]:
     """The runtimes shipped with the sidecar, in start order (an import error is a real error)."""
     from .actors import ActorRuntime
@@ -80,7 +63,11 @@ def default_extensions() -> list[ExtensionFactory]:
 
 
 class Sidecar:
-    """daprd for one app: HTTP API, app channel, stores, scheduler, registry entry."""
+    """daprd for one app: HTTP API, app channel, stores, scheduler, registry entry.
+
+    It provides the services its parts use (``services.ApiServices`` to the routes,
+    ``services.ExtensionServices`` to the extensions) and hands them itself.
+    """
 
     def __init__(
         self,
@@ -112,16 +99,23 @@ class Sidecar:
                 app_id=config.app_id,
                 token=config.app_token,
             )
+        self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
+        self.identity = Identity(config.app_id, config.namespace, self.instance)
         self.extensions = [
             f(self) for f in (default_extensions() if extensions is None else extensions)
         ]
-        self.asgi: Starlette = build_app(self, [r for e in self.extensions for r in e.routes])
+        self.asgi: Starlette = build_app(
+            self,
+            [r for e in self.extensions for r in e.routes],
+            api_token=config.api_token,
+            max_body_size=config.max_body_size,
+            dev_clock=config.dev_clock,
+        )
         self.extended: dict[str, str] = {"daprRuntimeVersion": RUNTIME_VERSION}
         self.ready = asyncio.Event()
         self.app_connected = asyncio.Event()
         self.shutdown_requested = asyncio.Event()
         self.force_shutdown = False
-        self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
         self.http_port = 0
         self._serve_http = serve_http
         self._stack = AsyncExitStack()
@@ -283,7 +277,11 @@ class Sidecar:
 
         return AppHealthProbe(self.http, channel.base_url, settings, changed)
 
-    # services used by the API -------------------------------------------------------------------
+    # services its parts use (services.py) -------------------------------------------------------
+
+    @property
+    def actors_enabled(self) -> bool:
+        return self.config.placement
 
     async def deliver_job(self, record: JobRecord) -> Outcome:
         """POST /job/{name} to the app; 2xx and 404 end the attempt (dapr-jobs.md §3.1, §3.3)."""
@@ -322,6 +320,9 @@ class Sidecar:
 
     def not_ready_targets(self) -> list[str]:
         return [] if self.ready.is_set() else ["app"]
+
+    def set_metadata(self, key: str, value: str) -> None:
+        self.extended[key] = value
 
     def metadata(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -1,6 +1,6 @@
 """Dapr actors for the local sidecar: placement, turn-based concurrency, state, reminders and
 timers."""
 
-from ._runtime import ActorRuntime
+from ._actor_runtime import ActorRuntime
 
 __all__ = ["ActorRuntime"]

@@ -13,8 +13,10 @@ import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..services import Directory
+
 if TYPE_CHECKING:
-    from .._registry import Entry, Registry
+    from ..registry import Entry
 
 VNODES = 100
 
@@ -41,7 +43,7 @@ def ring_owner(hosts: Sequence[str], actor_type: str, actor_id: str) -> str | No
 class Placement:
     """Placement lookups backed by the registry of live sidecars."""
 
-    def __init__(self, registry: Registry, namespace: str) -> None:
+    def __init__(self, registry: Directory, namespace: str) -> None:
         self.registry = registry
         self.namespace = namespace
 

@@ -12,12 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._errors import DaprError, malformed
-from .._timefmt import (
-    TimeFormatError,
-    format_go_duration,
-    parse_reminder_period,
-)
+from ..dapr_errors import DaprError, malformed
 from ..jobs import (
     DEFAULT_POLICY,
     JobExistsError,
@@ -27,8 +22,13 @@ from ..jobs import (
     JobValidationError,
     first_tick,
     make_plan,
+    parse_create_body,
 )
-from ..jobs._request import parse_create_body
+from ..timefmt import (
+    TimeFormatError,
+    format_go_duration,
+    parse_reminder_period,
+)
 
 
 def create_error(message: str) -> DaprError:

@@ -10,20 +10,22 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import httpx
 from starlette.responses import Response
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER
+from ..services import ActorServices
+from ..web import passthrough
 from ._lock import StackDepthError, TurnQueueFullError
 from ._table import ActorTable
 
 if TYPE_CHECKING:
-    from .._registry import Entry
-    from .._sidecar import Sidecar
+    from ..registry import Entry
     from ._placement import Placement
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,33 @@ log = logging.getLogger(__name__)
 FIRE_HEADER = "x-sidecar-actor-fire"  # on forwarded reminder fires
 REENTRANCY_HEADER = "Dapr-Reentrancy-Id"
 CANCEL_HEADER = "x-daprremindercancel"  # an app answer that ends the reminder or timer
+
+
+@dataclass(frozen=True)
+class ActorCall:
+    """One call to an actor: ``PUT actors/{type}/{id}/method/{path}`` on its host.
+
+    ``path`` is the method name, or ``remind/<name>`` / ``timer/<name>`` for a fire.
+    """
+
+    actor_type: str
+    actor_id: str
+    path: str
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: str = ""
+
+    @classmethod
+    def fire(cls, actor_type: str, actor_id: str, path: str, body: bytes) -> ActorCall:
+        """A reminder or timer callback, as daprd sends it."""
+        return cls(actor_type, actor_id, path, body, {"content-type": "application/json"})
+
+    @property
+    def app_path(self) -> str:
+        return f"actors/{self.actor_type}/{self.actor_id}/method/{self.path}"
+
+    def with_headers(self, headers: Mapping[str, str]) -> ActorCall:
+        return replace(self, headers=headers)
 
 
 def invoke_error(detail: str) -> DaprError:
@@ -42,12 +71,6 @@ def not_found(actor_type: str, actor_id: str) -> DaprError:
         "failed to lookup actor: api error: code = FailedPrecondition desc = "
         f"did not find address for actor '{actor_type}/{actor_id}'"
     )
-
-
-def passthrough(upstream: httpx.Response) -> Response:
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-    headers.pop("content-encoding", None)
-    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
 
 
 def method_response(upstream: httpx.Response, path: str) -> Response:
@@ -64,8 +87,8 @@ def method_response(upstream: httpx.Response, path: str) -> Response:
 class Router:
     """Finds an actor's host and delivers calls to it."""
 
-    def __init__(self, sidecar: Sidecar, table: ActorTable, placement: Placement) -> None:
-        self.sidecar = sidecar
+    def __init__(self, services: ActorServices, table: ActorTable, placement: Placement) -> None:
+        self.services = services
         self.table = table
         self.placement = placement
         self.lookup_retries = 5  # daprd's built-in policy: 5 retries, 1 s apart
@@ -79,100 +102,67 @@ class Router:
             if entry is not None:
                 return entry
             if attempt + 1 < attempts:
-                clock = self.sidecar.clock
+                clock = self.services.clock
                 await clock.sleep_until(clock.now() + self.lookup_interval)
         raise not_found(actor_type, actor_id)
 
     def is_me(self, entry: Entry) -> bool:
-        return entry.instance == self.sidecar.instance
+        return entry.instance == self.services.identity.instance
 
-    async def call_app(
-        self,
-        actor_type: str,
-        actor_id: str,
-        path: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        *,
-        reentrancy_id: str | None,
-        query: str = "",
-    ) -> httpx.Response:
+    async def call_app(self, call: ActorCall, *, reentrancy_id: str | None) -> httpx.Response:
         """PUT ``actors/{type}/{id}/method/{path}`` to the app under the actor's turn."""
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         if channel is None:
             raise invoke_error("app channel is not initialized")
-        url = f"actors/{actor_type}/{actor_id}/method/{path}"
+        who = f"{call.actor_type}/{call.actor_id}"
         try:
-            async with self.table.turn(actor_type, actor_id, reentrancy_id):
+            async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id):
                 return await channel.request(
-                    "PUT", url, content=body, headers=headers, params=query
+                    "PUT", call.app_path, content=call.body, headers=call.headers, params=call.query
                 )
         except StackDepthError as exc:
             raise DaprError(500, "ERR_ACTOR_STACK_DEPTH", str(exc)) from exc
         except TurnQueueFullError as exc:
-            raise invoke_error(f"{actor_type}/{actor_id}: {exc}") from exc
+            raise invoke_error(f"{who}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise invoke_error(f"error from actor service: {exc!r}") from exc
 
-    async def invoke_local(
-        self,
-        actor_type: str,
-        actor_id: str,
-        method: str,
-        body: bytes,
-        headers: dict[str, str],
-        query: str,
-        reentrant: bool,
-    ) -> Response:
+    async def invoke_local(self, call: ActorCall, *, reentrant: bool) -> Response:
         """A method call on an actor hosted here; the reentrancy id is added when enabled."""
         rid = None
         if reentrant:
-            given = {k.lower(): v for k, v in headers.items()}.get(REENTRANCY_HEADER.lower())
+            given = {k.lower(): v for k, v in call.headers.items()}.get(REENTRANCY_HEADER.lower())
             rid = given or str(uuid.uuid4())
-            headers = {k: v for k, v in headers.items() if k.lower() != REENTRANCY_HEADER.lower()}
-            headers[REENTRANCY_HEADER] = rid
-        upstream = await self.call_app(
-            actor_type, actor_id, f"{method}", body, headers, reentrancy_id=rid, query=query
-        )
-        return method_response(upstream, f"actors/{actor_type}/{actor_id}/method/{method}")
+            headers = {
+                k: v for k, v in call.headers.items() if k.lower() != REENTRANCY_HEADER.lower()
+            }
+            call = call.with_headers({**headers, REENTRANCY_HEADER: rid})
+        upstream = await self.call_app(call, reentrancy_id=rid)
+        return method_response(upstream, call.app_path)
 
-    async def fire_local(
-        self, actor_type: str, actor_id: str, path: str, body: bytes
-    ) -> httpx.Response:
+    async def fire_local(self, call: ActorCall) -> httpx.Response:
         """A reminder or timer callback; its turn has an internal id the app never sees."""
-        headers = {"content-type": "application/json"}
-        upstream = await self.call_app(
-            actor_type, actor_id, path, body, headers, reentrancy_id=str(uuid.uuid4())
-        )
+        upstream = await self.call_app(call, reentrancy_id=str(uuid.uuid4()))
         if upstream.status_code != 200:
             log.warning(
                 "actor %s/%s %s: app answered %s %s",
-                actor_type,
-                actor_id,
-                path,
+                call.actor_type,
+                call.actor_id,
+                call.path,
                 upstream.status_code,
                 upstream.text[:200],
             )
         return upstream
 
-    async def forward(
-        self,
-        entry: Entry,
-        actor_type: str,
-        actor_id: str,
-        path: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        query: str = "",
-    ) -> httpx.Response:
+    async def forward(self, entry: Entry, call: ActorCall) -> httpx.Response:
         """Send a call to the sidecar that owns the actor; its answer comes back unchanged."""
-        await self.table.evict(actor_type, actor_id)  # placement moved it away from here
-        out = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
-        out[INTERNAL_HEADER] = self.sidecar.internal_key
-        url = f"{entry.url}/_sidecar/v1/actors/{actor_type}/{actor_id}/method/{path}"
-        if query:
-            url += "?" + query
+        await self.table.evict(call.actor_type, call.actor_id)  # placement moved it from here
+        out = {k: v for k, v in call.headers.items() if k.lower() not in HOP_BY_HOP}
+        out[INTERNAL_HEADER] = self.services.internal_key
+        url = f"{entry.url}/_sidecar/v1/{call.app_path}"
+        if call.query:
+            url += "?" + call.query
         try:
-            return await self.sidecar.http.request("PUT", url, content=body, headers=out)
+            return await self.services.http.request("PUT", url, content=call.body, headers=out)
         except httpx.HTTPError as exc:
             raise invoke_error(f"error forwarding to {entry.url}: {exc!r}") from exc

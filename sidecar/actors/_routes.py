@@ -8,20 +8,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError, bad_request
-from ..api._common import dumps, empty, raw_json_response, read_body
-from ..api._gojson import loads_go
+from ..api.state_json import loads_go
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError, bad_request
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..gojson import go_quote
 from ..jobs import reminder_owner
+from ..web import dumps, empty, passthrough, raw_json_response, read_body
 from . import _reminders as rem
 from . import _state as st
-from ._router import FIRE_HEADER, not_found, passthrough
+from ._router import FIRE_HEADER, ActorCall, not_found
 from ._timers import TimerSpecError, parse_timer
 
 if TYPE_CHECKING:
-    from ._runtime import ActorRuntime
+    from ._actor_runtime import ActorRuntime
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 _STRIP = HOP_BY_HOP | {"dapr-api-token", INTERNAL_HEADER, FIRE_HEADER}
@@ -73,43 +73,30 @@ class ActorApi:
         validate_name(method, "method")
         body = await read_body(request)
         headers = self._forward_headers(request)
-        query = request.url.query
+        call = ActorCall(actor_type, actor_id, method, body, headers, request.url.query)
         entry = await self.rt.router.owner(actor_type, actor_id)
         if not self.rt.router.is_me(entry):
-            upstream = await self.rt.router.forward(
-                entry, actor_type, actor_id, method, body, headers, query
-            )
-            return passthrough(upstream)
-        return await self._local(actor_type, actor_id, method, body, headers, query)
+            return passthrough(await self.rt.router.forward(entry, call))
+        return await self._local(call)
 
     def _forward_headers(self, request: Request) -> dict[str, str]:
         skip = _STRIP | set(_STAMPED)
         out = {k: v for k, v in request.headers.items() if k.lower() not in skip}
-        config = self.rt.sidecar.config
-        out["dapr-caller-app-id"] = config.app_id
-        out["dapr-caller-namespace"] = config.namespace
+        me = self.rt.services.identity
+        out["dapr-caller-app-id"] = me.app_id
+        out["dapr-caller-namespace"] = me.namespace
         out["Dapr-API-Call"] = "true"
         return out
 
-    async def _local(
-        self,
-        actor_type: str,
-        actor_id: str,
-        method: str,
-        body: bytes,
-        headers: dict[str, str],
-        query: str,
-    ) -> Response:
-        if not self.rt.hosts(actor_type):
-            raise not_found(actor_type, actor_id)
-        reentrant = self.rt.type_config(actor_type).reentrant
-        return await self.rt.router.invoke_local(
-            actor_type, actor_id, method, body, headers, query, reentrant
-        )
+    async def _local(self, call: ActorCall) -> Response:
+        if not self.rt.hosts(call.actor_type):
+            raise not_found(call.actor_type, call.actor_id)
+        reentrant = self.rt.type_config(call.actor_type).reentrant
+        return await self.rt.router.invoke_local(call, reentrant=reentrant)
 
     async def internal(self, request: Request) -> Response:
         """A call forwarded by another sidecar of this runtime home."""
-        if not is_forwarded(request.headers, self.rt.sidecar.internal_key):
+        if not is_forwarded(request.headers, self.rt.services.internal_key):
             raise DaprError(403, "ERR_ACTOR_INVOKE_METHOD", "forwarded call without a valid key")
         await self.rt.registered.wait()
         actor_type, actor_id = request.path_params["type"], request.path_params["id"]
@@ -118,14 +105,17 @@ class ActorApi:
         if request.headers.get(FIRE_HEADER):
             if not self.rt.hosts(actor_type):
                 raise not_found(actor_type, actor_id)
-            return passthrough(await self.rt.router.fire_local(actor_type, actor_id, path, body))
+            fire = ActorCall.fire(actor_type, actor_id, path, body)
+            return passthrough(await self.rt.router.fire_local(fire))
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
-        return await self._local(actor_type, actor_id, path, body, headers, request.url.query)
+        return await self._local(
+            ActorCall(actor_type, actor_id, path, body, headers, request.url.query)
+        )
 
     # state -------------------------------------------------------------------------------------
 
     def _prefix(self, actor_type: str, actor_id: str) -> str:
-        return st.state_key(self.rt.sidecar.config.app_id, actor_type, actor_id, "")
+        return st.state_key(self.rt.services.identity.app_id, actor_type, actor_id, "")
 
     async def get_state(self, request: Request) -> Response:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
@@ -136,8 +126,8 @@ class ActorApi:
             return empty()
         headers = {}
         if item.expire_at is not None:
-            from .._clock import utc
-            from .._timefmt import format_rfc3339
+            from ..clock import utc
+            from ..timefmt import format_rfc3339
 
             headers["metadata.ttlExpireTime"] = format_rfc3339(utc(item.expire_at))
         return raw_json_response(item.value, headers=headers)
@@ -158,23 +148,23 @@ class ActorApi:
         actor_type, actor_id = await self._enter(request, reserved_check=True)
         if not self.rt.hosts(actor_type):
             raise DaprError(403, "ERR_ACTOR_REMINDER_NON_HOSTED", NON_HOSTED)
-        owner = reminder_owner(self.rt.sidecar.config.namespace, actor_type)
+        owner = reminder_owner(self.rt.services.identity.namespace, actor_type)
         return actor_type, owner, rem.record_name(actor_id, request.path_params["name"])
 
     async def create_reminder(self, request: Request) -> Response:
         body = loads_go(await read_body(request))
         actor_type, owner, name = await self._reminder_target(request)
         validate_name(request.path_params["name"])
-        sidecar = self.rt.sidecar
-        now = sidecar.clock.now()
+        services = self.rt.services
+        now = services.clock.now()
         spec, overwrite = rem.reminder_spec(body, now)
-        await rem.store_reminder(sidecar.job_store, owner, name, spec, overwrite, now)
-        sidecar.scheduler.wake()
+        await rem.store_reminder(services.job_store, owner, name, spec, overwrite, now)
+        services.scheduler.wake()
         return empty()
 
     async def get_reminder(self, request: Request) -> Response:
         actor_type, owner, name = await self._reminder_target(request)
-        record = await self.rt.sidecar.job_store.get(owner, name)
+        record = await self.rt.services.job_store.get(owner, name)
         if record is None:
             message = f"actor reminder not found: {request.path_params['name']}"
             raise DaprError(404, "ERR_ACTOR_REMINDER_NOT_FOUND", message)
@@ -183,7 +173,7 @@ class ActorApi:
 
     async def delete_reminder(self, request: Request) -> Response:
         _, owner, name = await self._reminder_target(request)
-        await self.rt.sidecar.job_store.delete(owner, name)
+        await self.rt.services.job_store.delete(owner, name)
         return empty()
 
     # timers ------------------------------------------------------------------------------------
@@ -200,7 +190,7 @@ class ActorApi:
             raise _timer_error(f"{prefix}: invalid request body")
         try:
             spec = parse_timer(
-                body, self.rt.sidecar.clock.now(), f"{actor_type}||{actor_id}||{name}"
+                body, self.rt.services.clock.now(), f"{actor_type}||{actor_id}||{name}"
             )
         except TimerSpecError as exc:
             raise _timer_error(str(exc)) from exc

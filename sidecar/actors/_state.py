@@ -7,10 +7,11 @@ escaped), because daprd stores the decoded-then-marshalled value, not the bytes 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from .._errors import DaprError, malformed
-from ..api._gojson import go_marshal
+from ..api.state_json import go_marshal
+from ..dapr_errors import DaprError, malformed
 from ..state import Delete, StateItem, StateStore, StateStoreError, Upsert
 
 TTL_FEATURE_MESSAGE = 'ttlInSeconds is not supported without the "ActorStateTTL" feature enabled'
@@ -24,7 +25,7 @@ def runtime_not_found() -> DaprError:
     return DaprError(500, "ERR_ACTOR_RUNTIME_NOT_FOUND", RUNTIME_NOT_FOUND)
 
 
-def actor_store(stores: dict[str, StateStore]) -> StateStore | None:
+def actor_store(stores: Mapping[str, StateStore]) -> StateStore | None:
     return next((s for s in stores.values() if s.actor_state_store), None)
 
 

@@ -22,8 +22,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from .._clock import Clock, sleep_until_or_woken
-from ._config import TypeConfig
+from ..clock import Clock, sleep_until_or_woken
+from ._app_config import TypeConfig
 from ._lock import LockClosedError, TurnLock
 
 log = logging.getLogger(__name__)

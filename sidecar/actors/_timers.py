@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from .. import gojson
-from .._clock import Clock, utc
-from .._timefmt import IsoDuration, TimeFormatError, parse_actor_due_time, parse_timer_period
+from ..clock import Clock, utc
+from ..timefmt import IsoDuration, TimeFormatError, parse_actor_due_time, parse_timer_period
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -11,14 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
+from ..services import ApiServices
 from ..tracing import TraceContextMiddleware
+from ..web import error_response
 from . import dev, health, invoke, jobs, state
-from ._common import error_response
 from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware, CancelOnDisconnect
-
-if TYPE_CHECKING:
-    from .._sidecar import Sidecar
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +30,32 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(DaprError(500, "ERR_INTERNAL", f"internal error: {exc}"))
 
 
-def build_app(sidecar: Sidecar, extra_routes: list[BaseRoute] | None = None) -> Starlette:
-    """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...)."""
+def build_app(
+    services: ApiServices,
+    extra_routes: list[BaseRoute] | None = None,
+    *,
+    api_token: str | None = None,
+    max_body_size: int,
+    dev_clock: bool = False,
+) -> Starlette:
+    """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...).
+
+    ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health.
+    """
     routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *invoke.routes]
     routes += extra_routes or []
-    if sidecar.config.dev_clock:
+    if dev_clock:
         routes += dev.routes
     routes.append(invoke.fallback)
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(TraceContextMiddleware),
-            Middleware(ApiTokenMiddleware, token=sidecar.config.api_token),
-            Middleware(BodyLimitMiddleware, limit=sidecar.config.max_body_size),
+            Middleware(ApiTokenMiddleware, token=api_token),
+            Middleware(BodyLimitMiddleware, limit=max_body_size),
             Middleware(CancelOnDisconnect),
         ],
         exception_handlers={DaprError: _dapr_error, Exception: _unexpected},
     )
-    app.state.sidecar = sidecar
+    app.state.services = services
     return app

@@ -14,14 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._clock import DevClock, utc
-from .._errors import DaprError, bad_request
-from .._timefmt import TimeFormatError, format_rfc3339, parse_go_duration
-from ._common import json_response, parse_json, read_body, sidecar_of
+from ..clock import DevClock, utc
+from ..dapr_errors import DaprError, bad_request
+from ..timefmt import TimeFormatError, format_rfc3339, parse_go_duration
+from ..web import json_response, parse_json, read_body
+from ._context import services_of
 
 
 def _clock(request: Request) -> DevClock:
-    clock = sidecar_of(request).clock
+    clock = services_of(request).clock
     if not isinstance(clock, DevClock):
         raise DaprError(
             404, "ERR_NOT_FOUND", "the dev clock is not enabled (start with --dev-clock)"
@@ -58,7 +59,7 @@ async def advance_clock(request: Request) -> Response:
         clock.advance(seconds)
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
-    sidecar_of(request).clock_moved()
+    services_of(request).clock_moved()
     return json_response(_state(clock))
 
 

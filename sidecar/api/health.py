@@ -6,19 +6,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._errors import DaprError
-from ._common import dumps, empty, raw_json_response, read_body, sidecar_of
+from ..dapr_errors import DaprError
+from ..web import dumps, empty, raw_json_response, read_body
+from ._context import services_of
 
 
 async def healthz(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     wanted = request.query_params.get("appid")
-    if wanted is not None and wanted != sidecar.config.app_id:
+    if wanted is not None and wanted != services.identity.app_id:
         raise DaprError(500, "ERR_HEALTH_APPID_NOT_MATCH", "dapr app-id does not match")
-    if not sidecar.ready.is_set():
-        raise DaprError(
-            500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {sidecar.not_ready_targets()}"
-        )
+    waiting = services.not_ready_targets()
+    if waiting:
+        raise DaprError(500, "ERR_HEALTH_NOT_READY", f"dapr is not ready: {waiting}")
     return empty()
 
 
@@ -28,21 +28,18 @@ async def healthz_outbound(request: Request) -> Response:
 
 async def get_metadata(request: Request) -> Response:
     # daprd writes this one with json.Encoder: a newline follows the document
-    return raw_json_response(dumps(sidecar_of(request).metadata()) + b"\n")
+    return raw_json_response(dumps(services_of(request).metadata()) + b"\n")
 
 
 async def put_metadata(request: Request) -> Response:
     body = await read_body(request)
-    sidecar_of(request).extended[request.path_params["key"]] = body.decode("utf-8", "replace")
+    services_of(request).set_metadata(request.path_params["key"], body.decode("utf-8", "replace"))
     return empty()
 
 
 async def shutdown(request: Request) -> Response:
-    sidecar = sidecar_of(request)
-    if request.headers.get("dapr-force-shutdown", "").lower() == "true":
-        sidecar.request_shutdown(force=True)
-    else:
-        sidecar.request_shutdown()
+    force = request.headers.get("dapr-force-shutdown", "").lower() == "true"
+    services_of(request).request_shutdown(force=force)
     return empty()
 
 

@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._app_channel import HOP_BY_HOP
-from .._errors import DaprError
+from ..app_channel import HOP_BY_HOP
+from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER, is_forwarded
-from ._common import read_body, sidecar_of
+from ..web import passthrough, read_body
+from ._context import services_of
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,6 @@ def _forward_headers(request: Request) -> dict[str, str]:
         for k, v in request.headers.items()
         if k.lower() not in _STRIP and k.lower() not in _STAMPED
     }
-
-
-def _response(upstream: httpx.Response) -> Response:
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-    headers.pop("content-encoding", None)
-    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
 
 
 async def invoke_by_path(request: Request) -> Response:
@@ -75,19 +70,19 @@ def _basic_auth_app_id(request: Request) -> str | None:
 
 
 async def _invoke(request: Request, app_id: str, method: str) -> Response:
-    sidecar = sidecar_of(request)
+    me = services_of(request).identity
     _check_method(app_id, method)
     target, _, namespace = app_id.partition(".")
-    namespace = namespace or sidecar.config.namespace
+    namespace = namespace or me.namespace
     body = await read_body(request)
-    if target == sidecar.config.app_id and namespace == sidecar.config.namespace:
+    if target == me.app_id and namespace == me.namespace:
         # daprd short-circuits a call to its own app: the caller's headers go as they are,
         # with no caller/callee stamps (recorded from daprd 1.18.3)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
         return await local_call(request, target, method, body, headers)
     headers = _forward_headers(request)
-    headers["dapr-caller-app-id"] = sidecar.config.app_id
-    headers["dapr-caller-namespace"] = sidecar.config.namespace
+    headers["dapr-caller-app-id"] = me.app_id
+    headers["dapr-caller-namespace"] = me.namespace
     headers["dapr-callee-app-id"] = target
     return await _remote_call(request, target, namespace, method, body, headers)
 
@@ -95,8 +90,7 @@ async def _invoke(request: Request, app_id: str, method: str) -> Response:
 async def local_call(
     request: Request, app_id: str, method: str, body: bytes, headers: dict[str, str]
 ) -> Response:
-    sidecar = sidecar_of(request)
-    channel = sidecar.app_channel
+    channel = services_of(request).app_channel
     if channel is None:
         raise invoke_error(app_id, "app channel is not initialized")
     try:
@@ -105,32 +99,31 @@ async def local_call(
         )
     except httpx.HTTPError as exc:
         raise invoke_error(app_id, f"error invoking app channel: {exc!r}") from exc
-    return _response(upstream)
+    return passthrough(upstream)
 
 
 async def _remote_call(
     request: Request, app_id: str, namespace: str, method: str, body: bytes, headers: dict[str, str]
 ) -> Response:
-    sidecar = sidecar_of(request)
-    hosts = await sidecar.registry.lookup(app_id, namespace)
+    services = services_of(request)
+    hosts = await services.registry.lookup(app_id, namespace)
     if not hosts:
         raise invoke_error(app_id, f"couldn't find service: {app_id}")
-    host = hosts[sidecar.next_index(app_id, len(hosts))]
-    headers[INTERNAL_HEADER] = sidecar.internal_key
+    host = hosts[services.next_index(app_id, len(hosts))]
+    headers[INTERNAL_HEADER] = services.internal_key
     url = f"{host.url}/_sidecar/v1/invoke/{app_id}/{method}"
     if request.url.query:
         url += "?" + request.url.query
     try:
-        upstream = await sidecar.http.request(request.method, url, content=body, headers=headers)
+        upstream = await services.http.request(request.method, url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise invoke_error(app_id, f"error forwarding to {host.url}: {exc!r}") from exc
-    return _response(upstream)
+    return passthrough(upstream)
 
 
 async def internal_invoke(request: Request) -> Response:
     """A call forwarded by another sidecar of this runtime home: deliver it to our app."""
-    sidecar = sidecar_of(request)
-    if not is_forwarded(request.headers, sidecar.internal_key):
+    if not is_forwarded(request.headers, services_of(request).internal_key):
         raise DaprError(403, "ERR_DIRECT_INVOKE", "forwarded call without a valid runtime key")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
     body = await read_body(request)

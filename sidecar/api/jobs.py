@@ -9,11 +9,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..gojson import go_quote
-from ..jobs import JobExistsError, JobRecord, JobValidationError, app_owner, first_tick, make_plan
-from ..jobs._request import JobNameInBodyError, parse_create_body
-from ._common import empty, json_response, parse_json, read_body, sidecar_of
+from ..jobs import (
+    JobExistsError,
+    JobNameInBodyError,
+    JobRecord,
+    JobValidationError,
+    app_owner,
+    first_tick,
+    make_plan,
+    parse_create_body,
+)
+from ..services import ApiServices
+from ..web import empty, json_response, parse_json, read_body
+from ._context import services_of
 
 VALUE_TYPE = "type.googleapis.com/google.protobuf.Value"
 _BAD_NAME_CHARS = frozenset("/\\#?")
@@ -40,8 +50,8 @@ def validate_name(key: str, name: str) -> None:
 
 
 def _meta(request: Request) -> dict[str, str]:
-    config = sidecar_of(request).config
-    return {"appID": config.app_id, "namespace": config.namespace}
+    me = services_of(request).identity
+    return {"appID": me.app_id, "namespace": me.namespace}
 
 
 def _kit(request: Request, status: int, code: str, message: str) -> DaprError:
@@ -62,17 +72,12 @@ def _name(request: Request, *, trim: bool) -> str:
     return name
 
 
-def _owner(request: Request) -> str:
-    config = sidecar_of(request).config
-    return app_owner(config.namespace, config.app_id)
-
-
 async def schedule_job(request: Request) -> Response:
     body = parse_json(await read_body(request), empty_as={})
     try:
         spec, overwrite = parse_create_body(body)
     except JobNameInBodyError:
-        meta = {"appID": sidecar_of(request).config.app_id}  # daprd names no namespace here
+        meta = {"appID": services_of(request).identity.app_id}  # daprd names no namespace here
         message = "Set the job name in the url only"
         code = "DAPR_SCHEDULER_JOB_NAME"
         raise DaprError(400, code, message, reason=code, metadata=meta) from None
@@ -84,24 +89,28 @@ async def schedule_job(request: Request) -> Response:
 
 
 async def _store_job(request: Request, name: str, spec: Any, overwrite: bool) -> None:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     try:
-        validate_name(f"{_owner(request)}||{name}", name)
-        now = sidecar.clock.now()
+        validate_name(f"{_owner(services)}||{name}", name)
+        now = services.clock.now()
         tick = first_tick(make_plan(spec, now), now)
     except (JobNameError, JobValidationError) as exc:
         prefix = "" if isinstance(exc, JobNameError) else "job failed validation: "
         raise _schedule_error(request, "Unknown", prefix + str(exc)) from exc
-    owner = _owner(request)
+    owner = _owner(services)
     try:
         if tick is None:  # first tick already past its ttl: the Scheduler drops it unfired
-            await _drop_unfireable(sidecar.job_store, owner, name, overwrite)
+            await _drop_unfireable(services.job_store, owner, name, overwrite)
             return
         record = JobRecord(owner, name, spec, created_at=now, tick=tick, due_at=tick)
-        await sidecar.job_store.put(record, overwrite=overwrite)
+        await services.job_store.put(record, overwrite=overwrite)
     except JobExistsError as exc:
         raise _schedule_error(request, "AlreadyExists", str(exc), status=409) from exc
-    sidecar.scheduler.wake()
+    services.scheduler.wake()
+
+
+def _owner(services: ApiServices) -> str:
+    return app_owner(services.identity.namespace, services.identity.app_id)
 
 
 async def _drop_unfireable(store: Any, owner: str, name: str, overwrite: bool) -> None:
@@ -129,13 +138,13 @@ def render_job(record: JobRecord) -> dict[str, Any]:
 
 
 async def get_job(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _name(request, trim=False)
     record = None
     try:
-        owner = _owner(request)
+        owner = _owner(services)
         validate_name(f"{owner}||{name}", name)
-        record = await sidecar.job_store.get(owner, name)
+        record = await services.job_store.get(owner, name)
         desc = f"rpc error: code = NotFound desc = job not found: {name}"
     except JobNameError as exc:
         desc = f"rpc error: code = Unknown desc = {exc}"
@@ -145,14 +154,14 @@ async def get_job(request: Request) -> Response:
 
 
 async def delete_job(request: Request) -> Response:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _name(request, trim=False)
     try:
-        validate_name(f"{_owner(request)}||{name}", name)
+        validate_name(f"{_owner(services)}||{name}", name)
     except JobNameError as exc:
         message = f"failed to delete job due to: rpc error: code = Unknown desc = {exc}"
         raise _kit(request, 500, "DAPR_SCHEDULER_DELETE_JOB", message) from exc
-    await sidecar.job_store.delete(_owner(request), name)
+    await services.job_store.delete(_owner(services), name)
     return empty()
 
 

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._clock import utc
-from .._errors import ERROR_INFO_TYPE, DaprError, malformed
+from ..clock import utc
+from ..dapr_errors import ERROR_INFO_TYPE, DaprError, malformed
 from ..state import (
     BulkSetError,
     Delete,
@@ -32,8 +32,9 @@ from ..state import (
     StateStoreError,
     Upsert,
 )
-from ._common import empty, metadata_from_query, raw_json_response, read_body, sidecar_of
-from ._gojson import (
+from ..web import empty, metadata_from_query, raw_json_response, read_body
+from ._context import services_of
+from .state_json import (
     BULK_BODY,
     MS_DELETE,
     MS_SET,
@@ -153,10 +154,10 @@ def _path_params(request: Request) -> tuple[str, str]:
 
 
 def _target(request: Request) -> _Target:
-    sidecar = sidecar_of(request)
+    services = services_of(request)
     name = _path_params(request)[0]
-    app_id = sidecar.config.app_id
-    stores: Mapping[str, StateStore] = sidecar.state_stores
+    app_id = services.identity.app_id
+    stores: Mapping[str, StateStore] = services.state_stores
     store = stores.get(name)
     if store is None:
         raise _store_missing(name, app_id, configured=bool(stores))

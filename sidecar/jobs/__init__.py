@@ -9,6 +9,7 @@ from ._model import (
     app_owner,
     reminder_owner,
 )
+from ._request import JobNameInBodyError, parse_create_body
 from ._scheduler import Dispatcher, Outcome, Scheduler
 from ._store import JobExistsError, JobStore
 from ._timeline import JobValidationError, Plan, first_tick, make_plan, next_tick
@@ -20,6 +21,7 @@ __all__ = [
     "Dispatcher",
     "FailurePolicy",
     "JobExistsError",
+    "JobNameInBodyError",
     "JobRecord",
     "JobSpec",
     "JobStore",
@@ -34,5 +36,6 @@ __all__ = [
     "first_tick",
     "make_plan",
     "next_tick",
+    "parse_create_body",
     "reminder_owner",
 ]

@@ -88,7 +88,7 @@ class JobSpec:
 
 def policy_from_stored(raw: dict[str, Any]) -> FailurePolicy:
     """Rebuild a policy from its stored (already validated) JSON form."""
-    from .._timefmt import parse_proto_duration
+    from ..timefmt import parse_proto_duration
 
     if "drop" in raw:
         return FailurePolicy(PolicyKind.DROP)

@@ -6,8 +6,8 @@ import json
 import math
 from typing import Any
 
-from .._errors import DaprError, malformed
-from .._timefmt import TimeFormatError, format_proto_duration, parse_proto_duration
+from ..dapr_errors import DaprError, malformed
+from ..timefmt import TimeFormatError, format_proto_duration, parse_proto_duration
 from ._model import DEFAULT_POLICY, FailurePolicy, JobSpec, PolicyKind
 
 _UINT32_MAX = 2**32 - 1

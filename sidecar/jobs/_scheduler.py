@@ -22,8 +22,8 @@ import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from .._clock import Clock, sleep_until_or_woken
-from .._registry import pid_alive, process_start
+from ..clock import Clock, sleep_until_or_woken
+from ..registry import pid_alive, process_start
 from ._model import JobRecord
 from ._store import JobStore
 from ._timeline import make_plan, next_tick

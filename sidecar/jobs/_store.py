@@ -17,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
-from .._lifecycle import Resource
+from ..lifecycle import Resource
 from ._model import JobRecord
 
 

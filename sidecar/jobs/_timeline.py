@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .._clock import utc
-from .._cron import NEVER, Schedule, ScheduleError, parse_schedule
-from .._timefmt import TimeFormatError, parse_point_in_time
+from ..clock import utc
+from ..cron import NEVER, Schedule, ScheduleError, parse_schedule
+from ..timefmt import TimeFormatError, parse_point_in_time
 from ._model import JobSpec
 
 _EPSILON = timedelta(microseconds=1)  # float epoch seconds round-trip to within this

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._sqlite import LoopSqlite
+from ..loop_sqlite import LoopSqlite
 from ._model import JobRecord, JobSpec
 from ._store import JobExistsError, JobStore
 
@@ -56,6 +56,7 @@ class SqliteJobStore(JobStore):
         self.db = LoopSqlite(path, synchronous=synchronous)
 
     async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         await self.db.open(_SCHEMA)
 
     async def close(self) -> None:

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ._broker import InMemoryBroker, Message
-from ._runtime import PubSubComponent, PubSubRuntime
+from ._pubsub_runtime import PubSubComponent, PubSubRuntime
 
 __all__ = ["InMemoryBroker", "Message", "PubSubComponent", "PubSubRuntime"]

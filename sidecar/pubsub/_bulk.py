@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import gojson
-from . import _envelope, _errors
+from . import _api_errors, _envelope
 
 _MISMATCH = "error: mismatch between contentType and event"
 _ENTRY_TYPE = "[]http.bulkPublishMessageEntry"
@@ -84,7 +84,7 @@ def parse_entries(
     try:
         items = _decode(body)
     except ValueError as exc:
-        raise _errors.unmarshal_events(pubsub, topic, app_id, str(exc)) from exc
+        raise _api_errors.unmarshal_events(pubsub, topic, app_id, str(exc)) from exc
     out: list[BulkEntry] = []
     seen: set[str] = set()
     for item in items:
@@ -92,13 +92,13 @@ def parse_entries(
         try:
             data = event_bytes(_field(item, "event"), content_type)
         except ValueError as exc:
-            raise _errors.marshal_envelope(pubsub, topic, app_id, str(exc)) from exc
+            raise _api_errors.marshal_envelope(pubsub, topic, app_id, str(exc)) from exc
         own = _field(item, "metadata")
         entry_md = {**metadata, **own} if own is not None else {}
         entry_id = _field(item, "entryId") or ""
         if not entry_id or entry_id in seen:
             error = "entryId is duplicated or not present for entry"
-            raise _errors.marshal_events(pubsub, topic, app_id, error)
+            raise _api_errors.marshal_events(pubsub, topic, app_id, error)
         seen.add(entry_id)
         out.append(BulkEntry(entry_id, data, content_type, entry_md))
     return out

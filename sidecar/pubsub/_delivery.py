@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from .. import gojson
-from .._app_channel import AppChannel
-from .._clock import Clock
+from ..app_channel import AppChannel
+from ..clock import Clock
 from ..tracing import ZERO_TRACEPARENT
 from . import _envelope
 from ._broker import Message

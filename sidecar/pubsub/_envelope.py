@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import gojson
-from .._timefmt import TimeFormatError, parse_go_duration
-from ..api._gojson import go_syntax
+from ..api.state_json import go_syntax
+from ..timefmt import TimeFormatError, parse_go_duration
 
 CLOUDEVENT_CT = "application/cloudevents+json"
 DEFAULT_TYPE = "com.dapr.event.sent"

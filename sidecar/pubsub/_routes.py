@@ -14,12 +14,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .. import gojson
-from ..api._common import empty, json_response, metadata_from_query, read_body
-from . import _envelope, _errors
+from ..web import empty, json_response, metadata_from_query, read_body
+from . import _api_errors, _envelope
 from ._bulk import BulkEntry, parse_entries
 
 if TYPE_CHECKING:
-    from ._runtime import PubSubRuntime
+    from ._pubsub_runtime import PubSubRuntime
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,11 @@ class PublishApi:
         pubsub, topic = _params(request, bulk=bulk)
         metadata = metadata_from_query(request)
         if not pubsub:
-            raise _errors.name_empty(metadata)
+            raise _api_errors.name_empty(metadata)
         if pubsub not in self.runtime.components:
-            raise _errors.not_found(pubsub, metadata)
+            raise _api_errors.not_found(pubsub, metadata)
         if not topic:
-            raise _errors.topic_empty(pubsub, metadata)
+            raise _api_errors.topic_empty(pubsub, metadata)
         return pubsub, topic, metadata
 
     @staticmethod
@@ -70,10 +70,10 @@ class PublishApi:
         try:
             return _envelope.is_raw_payload(metadata)
         except ValueError as exc:
-            raise _errors.bad_metadata(pubsub, metadata, str(exc)) from exc
+            raise _api_errors.bad_metadata(pubsub, metadata, str(exc)) from exc
 
     def _envelope(self, pubsub: str, topic: str, entry: BulkEntry, trace: tuple[str, str]) -> bytes:
-        now = self.runtime.sidecar.clock.now()
+        now = self.runtime.services.clock.now()
         if _envelope.is_content_type(entry.content_type, _envelope.CLOUDEVENT_CT):
             try:
                 event = _envelope.from_cloud_event(
@@ -85,7 +85,9 @@ class PublishApi:
                     now=now,
                 )
             except _envelope.EnvelopeError as exc:
-                raise _errors.cloud_event_creation(pubsub, self.runtime.app_id, str(exc)) from exc
+                raise _api_errors.cloud_event_creation(
+                    pubsub, self.runtime.app_id, str(exc)
+                ) from exc
         else:
             event = _envelope.new_envelope(
                 source=self.runtime.app_id,
@@ -124,7 +126,7 @@ class PublishApi:
             ]
         comp = self.runtime.components[pubsub]
         if not comp.allows(topic, comp.publishing):
-            raise _errors.forbidden(pubsub, topic, self.runtime.app_id)
+            raise _api_errors.forbidden(pubsub, topic, self.runtime.app_id)
         failed = await self._publish_all(pubsub, topic, entries)
         if not failed:
             return empty()
@@ -137,7 +139,7 @@ class PublishApi:
         for entry in entries:
             try:
                 await self.runtime.publish(pubsub, topic, entry.data, entry.metadata)
-            except _errors.PubSubError as exc:
+            except _api_errors.PubSubError as exc:
                 failed.append({"entryId": entry.entry_id, "error": exc.message})
         return failed
 

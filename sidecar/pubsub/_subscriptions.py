@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .._components import Subscription
+from ..components import Subscription
 from ._cel import CelSyntaxError, Expression, compile_match
 
 log = logging.getLogger(__name__)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from ._base import (
+from ._base import Delete, StateItem, StateStore, Upsert
+from ._factory import build_state_store
+from ._store_errors import (
     BulkSetError,
-    Delete,
     EtagInvalidError,
     EtagMismatchError,
     InvalidTTLError,
-    StateItem,
-    StateStore,
     StateStoreError,
     StoreFailedError,
-    Upsert,
 )
-from ._factory import build_state_store
 from .memory import InMemoryStateStore
 from .sqlite import SqliteStateStore
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from .._lifecycle import Resource
+from ..lifecycle import Resource
+from ._store_errors import BulkSetError, EtagInvalidError, EtagMismatchError, InvalidTTLError
+
+T = TypeVar("T")
+#: where a bulk write collects its ops' failed conditions; None: the first one is raised
+Failures = list[EtagMismatchError | EtagInvalidError] | None
 
 TTL_KEY = "ttlInSeconds"
 _MAX_INT32 = 2**31 - 1
@@ -60,47 +66,6 @@ class Delete:
     first_write: bool = False
 
 
-class StateStoreError(Exception):
-    """Base of the errors a store raises for a refused operation."""
-
-
-class StoreFailedError(StateStoreError):
-    """The store's backend failed (a database error, a lost connection); the message says how."""
-
-
-class EtagMismatchError(StateStoreError):
-    """The ETag (or first-write) condition did not hold for ``key``; nothing was written."""
-
-    def __init__(self, key: str, detail: str | None = None) -> None:
-        self.key = key
-        self.detail = detail
-        message = "possible etag mismatch. error from state store"
-        super().__init__(f"{message}: {detail}" if detail else message)
-
-
-class EtagInvalidError(StateStoreError):
-    """The ETag given for ``key`` is not one this store can ever issue (neither built-in store
-    raises it: their ETags are free-form strings)."""
-
-    def __init__(self, key: str, detail: str | None = None) -> None:
-        self.key = key
-        self.detail = detail
-        message = "invalid etag value"
-        super().__init__(f"{message}: {detail}" if detail else message)
-
-
-class InvalidTTLError(StateStoreError, ValueError):
-    """``metadata.ttlInSeconds`` does not parse; the message is the store's own wording."""
-
-
-class BulkSetError(StateStoreError):
-    """Some items of a ``bulk_set`` failed their concurrency check; nothing was written."""
-
-    def __init__(self, errors: Sequence[EtagMismatchError | EtagInvalidError]) -> None:
-        self.errors = tuple(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
-
-
 def parse_ttl(metadata: Mapping[str, str]) -> int | None:
     """contrib ``state/utils.ParseTTL``: an int in [-1, MaxInt32], or None when not given."""
     raw = metadata.get(TTL_KEY, "")
@@ -124,6 +89,18 @@ def go_atoi(raw: str, func: str = "Atoi") -> int:
     if not -(2**63) <= value < 2**63:
         raise ValueError(f"strconv.{func}: parsing {quoted}: value out of range")
     return value
+
+
+def apply_all(ops: Iterable[T], apply: Callable[[T], object], failures: Failures) -> None:
+    """``apply`` each op in order. A failed ETag or first-write condition is raised when
+    ``failures`` is None; otherwise it is appended there and the remaining ops still run."""
+    for op in ops:
+        try:
+            apply(op)
+        except (EtagMismatchError, EtagInvalidError) as exc:
+            if failures is None:
+                raise
+            failures.append(exc)
 
 
 class StateStore(Resource, ABC):
@@ -198,10 +175,6 @@ class StateStore(Resource, ABC):
         await self._transact(ops, None)
 
     @abstractmethod
-    async def _transact(
-        self,
-        ops: Sequence[Upsert | Delete],
-        failures: list[EtagMismatchError | EtagInvalidError] | None,
-    ) -> None:
+    async def _transact(self, ops: Sequence[Upsert | Delete], failures: Failures) -> None:
         """Run ``ops`` atomically. With ``failures`` None, raise the first error; otherwise
         append every concurrency failure there, and commit only if it stays empty."""

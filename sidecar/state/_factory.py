@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
-from .._clock import Clock
+from ..clock import Clock
 from ._base import StateStore
 from .memory import InMemoryStateStore
 from .sqlite import SqliteStateStore

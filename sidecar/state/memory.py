@@ -6,17 +6,9 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 
-from .._clock import Clock
-from ._base import (
-    Delete,
-    EtagInvalidError,
-    EtagMismatchError,
-    InvalidTTLError,
-    StateItem,
-    StateStore,
-    Upsert,
-    go_atoi,
-)
+from ..clock import Clock
+from ._base import Delete, Failures, StateItem, StateStore, Upsert, apply_all, go_atoi
+from ._store_errors import EtagMismatchError, InvalidTTLError
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +53,9 @@ class InMemoryStateStore(StateStore):
     async def delete(self, op: Delete) -> None:
         _apply(self._rows, op, self._clock.now())
 
-    async def _transact(
-        self,
-        ops: Sequence[Upsert | Delete],
-        failures: list[EtagMismatchError | EtagInvalidError] | None,
-    ) -> None:
+    async def _transact(self, ops: Sequence[Upsert | Delete], failures: Failures) -> None:
         rows, now = dict(self._rows), self._clock.now()  # a scratch copy: commit or drop
-        for op in ops:
-            try:
-                _apply(rows, op, now)
-            except (EtagMismatchError, EtagInvalidError) as exc:
-                if failures is None:
-                    raise
-                failures.append(exc)
+        apply_all(ops, lambda op: _apply(rows, op, now), failures)
         if not failures:
             self._rows = rows
 

@@ -1,42 +1,33 @@
 """``state.sqlite``: contrib's schema and concurrency rules on Python's sqlite3.
 
-All SQL runs on one connection owned by a single worker thread; every public call is one job on
-that thread, so a transaction never interleaves with another call. Statements outside an explicit
-transaction autocommit, so a write is on disk (WAL or rollback journal) before the call returns.
-Expiry compares against the injected clock, never SQLite's ``CURRENT_TIMESTAMP``.
+Statements run through ``LoopSqlite``: a single read or write runs inline and autocommits, so a
+write is on disk (WAL or rollback journal) before the call returns; a transaction or bulk write is
+one function on the worker thread inside ``BEGIN IMMEDIATE``, so it is all or nothing and no other
+call interleaves with it. Expiry compares against the injected clock, never SQLite's
+``CURRENT_TIMESTAMP``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import math
 import sqlite3
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from .._clock import Clock, utc
-from .._sqlite import set_journal_mode
-from ._base import (
-    Delete,
-    EtagInvalidError,
-    EtagMismatchError,
-    InvalidTTLError,
-    StateItem,
-    StateStore,
-    StoreFailedError,
-    Upsert,
-    parse_ttl,
-)
+from ..clock import Clock, utc
+from ..loop_sqlite import LoopSqlite, Rows
+from ._base import Delete, Failures, StateItem, StateStore, Upsert, apply_all, parse_ttl
+from ._store_errors import EtagMismatchError, InvalidTTLError, StoreFailedError
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-_Failures = list[EtagMismatchError | EtagInvalidError] | None
 _TS = "%Y-%m-%d %H:%M:%S"
 _CHUNK = 500
 
@@ -49,6 +40,31 @@ def _epoch(text: str | None) -> float | None:
     if text is None:
         return None
     return datetime.fromisoformat(str(text)).replace(tzinfo=UTC).timestamp()
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One op as a statement; ``checked``: no row changed means the op's condition failed."""
+
+    sql: str
+    args: tuple[Any, ...]
+    key: str
+    checked: bool
+    etag: str = ""
+
+    def outcome(self, count: int) -> str:
+        """The new ETag, or EtagMismatchError when the condition failed."""
+        if self.checked and count == 0:
+            raise EtagMismatchError(self.key)
+        return self.etag
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreFailedError(f"{type(exc).__name__}: {exc}") from exc
 
 
 class SqliteStateStore(StateStore):
@@ -82,12 +98,16 @@ class SqliteStateStore(StateStore):
         self.table = table
         self.metadata_table = metadata_table
         self._clock = clock
-        self._busy_timeout = busy_timeout
-        self._disable_wal = disable_wal
         self._cleanup_interval = cleanup_interval
-        self._pragmas = tuple(pragmas)
-        self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self.db = LoopSqlite(
+            path,
+            name=f"state store {name}",
+            busy_timeout_ms=int(busy_timeout * 1000),
+            synchronous="FULL",  # SQLite's default; a ``synchronous`` pragma overrides it
+            journal_mode=_journal_mode(path, disable_wal),
+            pragmas=[_pragma(p) for p in pragmas],
+            inline=not _in_memory(path),
+        )
         self._gc_task: asyncio.Task[None] | None = None
 
     def parse_ttl(self, metadata: Mapping[str, str]) -> int | None:
@@ -99,8 +119,9 @@ class SqliteStateStore(StateStore):
     # lifecycle
 
     async def open(self) -> None:
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite-{self.name}")
-        await self._run(self._connect)
+        with _store_errors():
+            await self.db.open()
+            await self.db.run(self._migrate)
         if self._cleanup_interval > 0:
             self._gc_task = asyncio.create_task(self._gc_loop(), name=f"sqlite-gc-{self.name}")
         logger.info("sqlite state store %s opened %s (table %s)", self.name, self.path, self.table)
@@ -110,34 +131,7 @@ class SqliteStateStore(StateStore):
             self._gc_task.cancel()
             await asyncio.gather(self._gc_task, return_exceptions=True)
             self._gc_task = None
-        if self._executor is None:
-            return
-        if self._conn is not None:
-            await self._run(self._conn.close)
-            self._conn = None
-        self._executor.shutdown(wait=True)
-        self._executor = None
-
-    def _connect(self) -> None:
-        uri = self.path.lower().startswith("file:")
-        conn = sqlite3.connect(
-            self.path, timeout=self._busy_timeout, isolation_level=None, uri=uri,
-            check_same_thread=False,
-        )  # fmt: skip
-        self._conn = conn
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-        set_journal_mode(conn, self._journal_mode())
-        for pragma in self._pragmas:
-            name, _, value = pragma.partition("(")
-            conn.execute(f"PRAGMA {name} = {value.rstrip(')')}" if value else f"PRAGMA {name}")
-        self._migrate(conn)
-
-    def _journal_mode(self) -> str:
-        lowered = self.path.lower()
-        if lowered.startswith((":memory:", "file::memory:")) or "mode=memory" in lowered:
-            return "MEMORY"
-        read_only = "mode=ro" in lowered or "immutable=1" in lowered
-        return "DELETE" if self._disable_wal or read_only else "WAL"
+        await self.db.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -163,35 +157,25 @@ class SqliteStateStore(StateStore):
         conn.execute(f"REPLACE INTO {self.metadata_table} (key, value) VALUES ('migrations', '1')")
         conn.execute("COMMIT")
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._executor is None:
-            raise RuntimeError(f"state store {self.name} is not open")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-        except sqlite3.Error as exc:
-            raise StoreFailedError(f"{type(exc).__name__}: {exc}") from exc
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError(f"state store {self.name} is not open")
-        return self._conn
+    async def _execute(self, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
+        with _store_errors():
+            return await self.db.execute(sql, args)
 
     # reads
 
     async def get(self, key: str) -> StateItem | None:
-        items = await self._run(self._select, [key], self._clock.now())
+        items = await self._select([key], self._clock.now())
         return items.get(key)
 
     async def bulk_get(self, keys: Sequence[str]) -> list[StateItem | None]:
-        items = await self._run(self._select, list(keys), self._clock.now())
+        items = await self._select(list(keys), self._clock.now())
         return [items.get(key) for key in keys]
 
-    def _select(self, keys: list[str], now: float) -> dict[str, StateItem]:
+    async def _select(self, keys: list[str], now: float) -> dict[str, StateItem]:
         found: dict[str, StateItem] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
-            rows = self._db.execute(
+            rows, _ = await self._execute(
                 f"SELECT key, value, is_binary, etag, expiration_time FROM {self.table} "
                 f"WHERE key IN ({','.join('?' * len(chunk))}) "
                 "AND (expiration_time IS NULL OR expiration_time > ?)",
@@ -205,40 +189,27 @@ class SqliteStateStore(StateStore):
     # writes
 
     async def set(self, op: Upsert) -> str:
-        return await self._run(self._write, op, self._clock.now())
+        write = self._write(op, self._clock.now())
+        _, count = await self._execute(write.sql, write.args)
+        return write.outcome(count)
 
     async def delete(self, op: Delete) -> None:
-        await self._run(self._write, op, self._clock.now())
+        write = self._write(op, self._clock.now())
+        _, count = await self._execute(write.sql, write.args)
+        write.outcome(count)
 
-    async def _transact(self, ops: Sequence[Upsert | Delete], failures: _Failures) -> None:
-        await self._run(self._write_all, list(ops), self._clock.now(), failures)
+    async def _transact(self, ops: Sequence[Upsert | Delete], failures: Failures) -> None:
+        now = self._clock.now()
+        writes = [self._write(op, now) for op in ops]
+        with _store_errors(), contextlib.suppress(_RolledBack):
+            await self.db.transaction(_write_all, writes, failures)
 
-    def _write_all(self, ops: list[Upsert | Delete], now: float, failures: _Failures) -> None:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for op in ops:
-                self._write_collecting(op, now, failures)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("ROLLBACK" if failures else "COMMIT")
-
-    def _write_collecting(self, op: Upsert | Delete, now: float, failures: _Failures) -> None:
-        try:
-            self._write(op, now)
-        except (EtagMismatchError, EtagInvalidError) as exc:
-            if failures is None:
-                raise
-            failures.append(exc)
-
-    def _write(self, op: Upsert | Delete, now: float) -> str:
+    def _write(self, op: Upsert | Delete, now: float) -> _Write:
         if isinstance(op, Delete):
-            self._delete(op, now)
-            return ""
+            return self._delete(op, now)
         return self._upsert(op, now)
 
-    def _upsert(self, op: Upsert, now: float) -> str:
+    def _upsert(self, op: Upsert, now: float) -> _Write:
         etag = str(uuid.uuid4())
         text, is_binary = _encode(op.value)
         ttl = op.ttl_seconds
@@ -266,31 +237,24 @@ class SqliteStateStore(StateStore):
                 "VALUES (?, ?, ?, ?, ?, ?)"
             )
             args = (*row, op.key)
-        if self._db.execute(sql, args).rowcount == 0:
-            raise EtagMismatchError(op.key)
-        return etag
+        return _Write(sql, args, op.key, checked=True, etag=etag)
 
-    def _delete(self, op: Delete, now: float) -> None:
+    def _delete(self, op: Delete, now: float) -> _Write:
         if not op.etag:
-            self._db.execute(f"DELETE FROM {self.table} WHERE key = ?", (op.key,))
-            return
-        cursor = self._db.execute(
+            return _Write(f"DELETE FROM {self.table} WHERE key = ?", (op.key,), op.key, False)
+        sql = (
             f"DELETE FROM {self.table} WHERE key = ? AND etag = ? "
-            "AND (expiration_time IS NULL OR expiration_time > ?)",
-            (op.key, op.etag, _ts(now)),
+            "AND (expiration_time IS NULL OR expiration_time > ?)"
         )
-        if cursor.rowcount == 0:
-            raise EtagMismatchError(op.key)
+        return _Write(sql, (op.key, op.etag, _ts(now)), op.key, checked=True)
 
     # garbage collection
 
     async def purge_expired(self) -> int:
         """Delete rows already expired at ``clock.now()``; returns how many went."""
-        return await self._run(self._purge, self._clock.now())
-
-    def _purge(self, now: float) -> int:
         sql = f"DELETE FROM {self.table} WHERE expiration_time IS NOT NULL AND expiration_time <= ?"
-        return self._db.execute(sql, (_ts(now),)).rowcount
+        _, count = await self._execute(sql, (_ts(self._clock.now()),))
+        return count
 
     async def _gc_loop(self) -> None:
         while True:
@@ -299,10 +263,41 @@ class SqliteStateStore(StateStore):
                 await self._clock.sleep_until(deadline)
             try:
                 removed = await self.purge_expired()
-            except sqlite3.Error:
+            except StoreFailedError:
                 logger.exception("state store %s: expired-row cleanup failed", self.name)
             else:
                 logger.debug("state store %s: removed %d expired rows", self.name, removed)
+
+
+def _write_all(conn: sqlite3.Connection, writes: list[_Write], failures: Failures) -> None:
+    """Every write in one transaction (run by ``LoopSqlite.transaction``). With ``failures`` None
+    the first failed condition rolls it back; otherwise each is collected and any rolls it back."""
+    apply_all(writes, lambda w: w.outcome(conn.execute(w.sql, w.args).rowcount), failures)
+    if failures:
+        raise _RolledBack()
+
+
+class _RolledBack(Exception):
+    """Ends a bulk write whose failures were collected, so that it is rolled back."""
+
+
+def _in_memory(path: str) -> bool:
+    lowered = path.lower()
+    return lowered.startswith((":memory:", "file::memory:")) or "mode=memory" in lowered
+
+
+def _journal_mode(path: str, disable_wal: bool) -> str:
+    lowered = path.lower()
+    if _in_memory(path):
+        return "MEMORY"
+    read_only = "mode=ro" in lowered or "immutable=1" in lowered
+    return "DELETE" if disable_wal or read_only else "WAL"
+
+
+def _pragma(pragma: str) -> str:
+    """A connection string's ``name(value)`` pragma as ``name = value``."""
+    name, _, value = pragma.partition("(")
+    return f"{name} = {value.rstrip(')')}" if value else name
 
 
 def _encode(value: bytes) -> tuple[str, bool]:

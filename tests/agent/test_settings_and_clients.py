@@ -10,7 +10,7 @@ from actors import JobRequest
 from agent import AgentSettings, JobsApiVersion
 from agent._jobs import JobsClient, failure_policy
 from agent._sidecar_client import SidecarClient
-from sidecar._timefmt import parse_proto_duration
+from sidecar.timefmt import parse_proto_duration
 
 
 def test_defaults() -> None:

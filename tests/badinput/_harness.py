@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore, app_owner, reminder_owner
 
 APP_ID = "myapp"

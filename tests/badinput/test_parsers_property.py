@@ -19,8 +19,8 @@ from actors import (
     parse_instant,
 )
 from actors._times import MAX_DURATION
-from sidecar._cron import CronSchedule, EverySchedule, ScheduleError, parse_schedule
-from sidecar._timefmt import (
+from sidecar.cron import CronSchedule, EverySchedule, ScheduleError, parse_schedule
+from sidecar.timefmt import (
     IsoDuration,
     TimeFormatError,
     format_go_duration,
@@ -42,7 +42,7 @@ ZONES = st.sampled_from(["UTC", "Europe/Rome", "America/New_York", "Asia/Kathman
 quick = settings(max_examples=150, deadline=None)
 
 
-# --- sidecar._timefmt ----------------------------------------------------------------------
+# --- sidecar.timefmt ----------------------------------------------------------------------
 
 
 @quick
@@ -109,7 +109,7 @@ def test_reminder_period_iso_and_go_forms_agree(h: int, m: int, s: int, n: int) 
     assert parse_reminder_period(f"{h}h{m}m{s}s") == (clock, None)
 
 
-# --- sidecar._cron -------------------------------------------------------------------------
+# --- sidecar.cron -------------------------------------------------------------------------
 
 _SEC = st.sampled_from(["*", "0", "5", "1-3", "*/2", "0,30", "10-40/5"])
 _HOUR = st.sampled_from(["*", "0", "5", "1-3", "*/2", "0,12", "8-20/4"])

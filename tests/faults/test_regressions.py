@@ -2,7 +2,7 @@
 
 1. Sidecars started together on a fresh runtime home crashed with ``database is locked``: the
    switch of a new SQLite file to WAL fails at once (no busy wait) while another process does
-   the same. Fixed in ``sidecar/_sqlite.py`` (retried), used by the registry and both stores.
+   the same. Fixed in ``sidecar/loop_sqlite.py`` (retried), used by the registry and both stores.
 2. Under contention the notifier gave up adding an id to its history index but still answered
    201: the notification was stored, delivered, and missing from ``GET /notifications`` for good.
    Fixed in ``notifier/_service.py`` (503, so the caller retries).
@@ -31,8 +31,8 @@ OPEN_ALL = textwrap.dedent(
     """
     import asyncio, sys, time
     from pathlib import Path
-    from sidecar._clock import SystemClock
-    from sidecar._registry import Entry, Registry
+    from sidecar.clock import SystemClock
+    from sidecar.registry import Entry, Registry
     from sidecar.jobs import SqliteJobStore
     from sidecar.state import build_state_store
 

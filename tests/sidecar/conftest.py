@@ -6,9 +6,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
 from tests.integration._processes import SidecarProcess
 

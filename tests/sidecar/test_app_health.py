@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from sidecar._app_channel import AppChannel
 from sidecar._app_health import AppHealthProbe, HealthSettings
-from sidecar._clock import ManualClock
+from sidecar.app_channel import AppChannel
+from sidecar.clock import ManualClock
 from sidecar.jobs import JobRecord, JobSpec, MemoryJobStore, Outcome, Scheduler
 
 OWNER = "app||default||myapp"

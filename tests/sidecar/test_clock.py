@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from sidecar._clock import DevClock, ManualClock
+from sidecar.clock import DevClock, ManualClock
 
 
 async def test_manual_clock_sleeper_wakes_when_advanced_past_deadline() -> None:

@@ -11,7 +11,7 @@ from croniter import croniter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sidecar._cron import NEVER, CronSchedule, EverySchedule, ScheduleError, parse_schedule
+from sidecar.cron import NEVER, CronSchedule, EverySchedule, ScheduleError, parse_schedule
 
 T0 = datetime(2026, 3, 7, 12, 0, 0, tzinfo=UTC)  # a Saturday
 ROME = ZoneInfo("Europe/Rome")

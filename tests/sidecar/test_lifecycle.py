@@ -8,17 +8,18 @@ from typing import Any
 import pytest
 from starlette.routing import BaseRoute
 
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar, default_extensions
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
+from sidecar.services import ExtensionServices
 
 
 class _FailsWhenAppIsReady:
     routes: list[BaseRoute] = []
 
-    def __init__(self, sidecar: Sidecar) -> None:
-        self.sidecar = sidecar
+    def __init__(self, services: ExtensionServices) -> None:
+        self.services = services
 
     async def start(self) -> None:
         pass

@@ -7,7 +7,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sidecar._sqlite import LoopSqlite
+import pytest
+
+from sidecar.loop_sqlite import LoopSqlite
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT);"
 
@@ -64,4 +66,53 @@ async def test_checkpoints_run_on_the_worker_thread_never_inline(tmp_path: Path)
     if db._checkpoint is not None:
         await db._checkpoint
     assert threads and all(t.startswith("sqlite x.db") for t in threads)
+    await db.close()
+
+
+async def test_transaction_commits_on_return_and_rolls_back_on_raise(tmp_path: Path) -> None:
+    db = LoopSqlite(tmp_path / "x.db")
+    await db.open(SCHEMA)
+
+    def both(conn: sqlite3.Connection, first: str, second: str) -> str:
+        conn.execute("INSERT INTO t VALUES (?, '')", (first,))
+        conn.execute("INSERT INTO t VALUES (?, '')", (second,))
+        return threading.current_thread().name
+
+    def half(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES ('c', '')")
+        raise ValueError("refused")
+
+    assert (await db.transaction(both, "a", "b")).startswith("sqlite x.db")
+    with pytest.raises(ValueError, match="refused"):
+        await db.transaction(half)
+    rows, _ = await db.execute("SELECT k FROM t ORDER BY k")
+    assert rows == [("a",), ("b",)]
+    await db.close()
+
+
+async def test_statements_meanwhile_see_nothing_of_a_transaction_and_writes_wait(
+    tmp_path: Path,
+) -> None:
+    db = LoopSqlite(tmp_path / "x.db")
+    await db.open(SCHEMA)
+    inside, release = threading.Event(), threading.Event()
+
+    def held(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES ('a', 'transaction')")
+        inside.set()
+        release.wait(10)
+
+    transaction = asyncio.create_task(db.transaction(held))
+    assert await asyncio.to_thread(inside.wait, 10)
+    rows, _ = await db.execute("SELECT k, v FROM t")  # inline: the last committed state
+    assert rows == []
+    write = asyncio.create_task(db.execute("INSERT OR REPLACE INTO t VALUES ('a', 'after')"))
+    await asyncio.sleep(0)
+    assert not write.done()  # it cannot get the write lock before the transaction ends
+    release.set()
+    async with asyncio.timeout(10):
+        await transaction
+        await write
+    rows, _ = await db.execute("SELECT k, v FROM t")
+    assert rows == [("a", "after")]
     await db.close()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sidecar._timefmt import (
+from sidecar.timefmt import (
     IsoDuration,
     TimeFormatError,
     format_go_duration,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sidecar.actors._config import ActorConfigError, TypeConfig, parse_app_config
+from sidecar.actors._app_config import ActorConfigError, TypeConfig, parse_app_config
 
 SDK_ANSWER = {
     "actorIdleTimeout": "0h0m5s0ms0\u03bcs",

@@ -68,7 +68,7 @@ async def test_reentrancy_id_is_generated_for_reentrant_types_only(runtime: Runt
     original = rt.router.call_app
 
     async def spy(*args: Any, **kwargs: Any) -> Any:
-        seen.append({k.lower(): v for k, v in args[4].items()})
+        seen.append({k.lower(): v for k, v in args[0].headers.items()})
         return await original(*args, **kwargs)
 
     rt.router.call_app = spy

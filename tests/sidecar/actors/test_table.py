@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sidecar._clock import ManualClock
-from sidecar.actors._config import TypeConfig
+from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._table import ActorTable
+from sidecar.clock import ManualClock
 
 
 async def _settle() -> None:

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from sidecar._clock import ManualClock
-from sidecar.actors._config import TypeConfig
+from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._reminders import fire_body, reminder_spec, render_reminder
 from sidecar.actors._table import ActorTable
 from sidecar.actors._timers import Timers, TimerSpecError, next_fire, parse_timer
+from sidecar.clock import ManualClock
 from sidecar.jobs import JobRecord
 
 NOW = 1_800_000_000.0

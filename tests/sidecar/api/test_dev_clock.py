@@ -8,9 +8,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from sidecar._clock import DevClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
+from sidecar.clock import DevClock
 from sidecar.jobs import MemoryJobStore
 
 

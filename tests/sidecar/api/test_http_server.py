@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from sidecar import _http_server
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from sidecar._clock import ManualClock
+from sidecar.clock import ManualClock
 from sidecar.jobs import (
     FailurePolicy,
     JobRecord,

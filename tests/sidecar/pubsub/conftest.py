@@ -23,9 +23,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from sidecar._clock import ManualClock
 from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
+from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
 from sidecar.pubsub import PubSubRuntime
 

@@ -12,7 +12,7 @@ from sidecar.pubsub import _envelope
 from sidecar.pubsub._bulk import event_bytes
 from sidecar.pubsub._cel import CelEvalError, CelSyntaxError, compile_match
 from sidecar.pubsub._delivery import Outcome, outcome_of
-from sidecar.pubsub._runtime import PubSubComponent, _scoped
+from sidecar.pubsub._pubsub_runtime import PubSubComponent, _scoped
 from sidecar.pubsub._subscriptions import SubscribeResponseError, clean_path, programmatic
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sidecar._clock import ManualClock
+from sidecar.clock import ManualClock
 from sidecar.state import (
     BulkSetError,
     Delete,

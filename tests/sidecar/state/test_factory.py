@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sidecar._clock import ManualClock
+from sidecar.clock import ManualClock
 from sidecar.state import InMemoryStateStore, SqliteStateStore, build_state_store
 from sidecar.state._factory import parse_go_duration, sqlite_target
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,24 +14,22 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sidecar._clock import ManualClock
-from sidecar._errors import DaprError
-from sidecar.api._common import json_response
 from sidecar.api.state import go_marshal, routes
+from sidecar.clock import ManualClock
+from sidecar.dapr_errors import DaprError
+from sidecar.services import Identity
 from sidecar.state import InMemoryStateStore, StateStore, StoreFailedError
+from sidecar.web import json_response
 
 START = 1_800_000_000.0
 
 
 @dataclass
-class _Config:
-    app_id: str = "app"
-
-
-@dataclass
 class _Sidecar:
+    """The services the state routes read (part of ``ApiServices``)."""
+
     state_stores: dict[str, StateStore] = field(default_factory=dict)
-    config: _Config = field(default_factory=_Config)
+    identity: Identity = Identity("app", "default", "app:1")
 
 
 async def _dapr_error(request: Request, exc: Exception) -> Response:
@@ -51,7 +50,7 @@ def sidecar(clock: ManualClock) -> _Sidecar:
 @pytest.fixture
 async def client(sidecar: _Sidecar) -> AsyncIterator[httpx.AsyncClient]:
     app = Starlette(routes=routes, exception_handlers={DaprError: _dapr_error})
-    app.state.sidecar = sidecar
+    app.state.services = sidecar
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://d") as http:
         yield http
@@ -384,39 +383,25 @@ class _Broken(InMemoryStateStore):
 
 
 async def test_backend_failure_is_err_state_get_but_a_bug_is_not_disguised(
-    clock: ManualClock,
+    clock: ManualClock, tmp_path: Path
 ) -> None:
     import sqlite3
 
     from sidecar.state import SqliteStateStore
 
-    failing = SqliteStateStore.__new__(SqliteStateStore)  # only its error translation is used
-    with pytest.raises(StoreFailedError, match="OperationalError: disk I/O error"):
-        failing._executor = _Executor()
-        await failing._run(_raise, sqlite3.OperationalError("disk I/O error"))
+    async with SqliteStateStore("s", str(tmp_path / "s.db"), clock) as failing:
+        with sqlite3.connect(tmp_path / "s.db") as other:
+            other.execute("DROP TABLE state")  # the database fails under the store
+        other.close()
+        with pytest.raises(StoreFailedError, match="OperationalError: no such table: state"):
+            await failing.get("k")
     app = Starlette(routes=routes, exception_handlers={DaprError: _dapr_error})
-    app.state.sidecar = _Sidecar({"s": _Broken(clock, StoreFailedError("disk I/O error"))})
+    app.state.services = _Sidecar({"s": _Broken(clock, StoreFailedError("disk I/O error"))})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as c:
         r = await c.get("/v1.0/state/s/k")
         assert (r.status_code, r.json()["errorCode"]) == (500, "ERR_STATE_GET")
-    app.state.sidecar = _Sidecar({"s": _Broken(clock, TypeError("a bug"))})
+    app.state.services = _Sidecar({"s": _Broken(clock, TypeError("a bug"))})
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     async with httpx.AsyncClient(transport=transport, base_url="http://d") as c:
         with pytest.raises(TypeError, match="a bug"):  # reaches the app's handler for bugs
             await c.get("/v1.0/state/s/k")
-
-
-class _Executor:
-    def submit(self, fn: Any, *args: Any) -> Any:
-        from concurrent.futures import Future
-
-        fut: Future[Any] = Future()
-        try:
-            fut.set_result(fn(*args))
-        except Exception as exc:
-            fut.set_exception(exc)
-        return fut
-
-
-def _raise(exc: Exception) -> None:
-    raise exc

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from sidecar._clock import ManualClock
+from sidecar.clock import ManualClock
 from sidecar.state import SqliteStateStore, Upsert
 
 
@@ -67,6 +67,39 @@ async def test_cleanup_task_purges_expired_rows(tmp_path: Path) -> None:
         store.purge_expired = purge_and_tell  # type: ignore[method-assign]
         await store.set(Upsert("k", b"1", ttl_seconds=1))
         await asyncio.sleep(0)  # let the cleanup task start waiting on the clock
+        clock.advance(61)
+        async with asyncio.timeout(5):
+            await purged.wait()
+    assert _count(path) == 0
+
+
+async def test_cleanup_keeps_running_after_a_failed_purge(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    clock = ManualClock()
+    store = SqliteStateStore("s", str(path), clock, cleanup_interval=60, busy_timeout=0.05)
+    async with store:
+        failed, purged = asyncio.Event(), asyncio.Event()
+        original = store.purge_expired
+
+        async def purge_and_tell() -> int:
+            try:
+                count = await original()
+            except Exception:
+                failed.set()
+                raise
+            purged.set()
+            return count
+
+        store.purge_expired = purge_and_tell  # type: ignore[method-assign]
+        await store.set(Upsert("k", b"1", ttl_seconds=1))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock: purge fails
+        await asyncio.sleep(0)  # let the cleanup task start waiting on the clock
+        clock.advance(61)
+        async with asyncio.timeout(5):
+            await failed.wait()
+        other.execute("ROLLBACK")
+        other.close()
         clock.advance(61)
         async with asyncio.timeout(5):
             await purged.wait()

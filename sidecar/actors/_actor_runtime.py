@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from starlette.routing import BaseRoute
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 from ..jobs import JobRecord, Outcome, reminder_owner
+from ..services import ActorServices
 from ..state import StateStore
-from ._config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
+from ._app_config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
 from ._placement import Placement
 from ._reminders import fire_body, split_name
-from ._router import CANCEL_HEADER, FIRE_HEADER, Router
+from ._router import CANCEL_HEADER, FIRE_HEADER, ActorCall, Router
 from ._state import actor_store, runtime_not_found
 from ._table import ActorTable
 from ._timers import Timers
-
-if TYPE_CHECKING:
-    from .._sidecar import Sidecar
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +27,22 @@ log = logging.getLogger(__name__)
 class ActorRuntime:
     """Dapr actors for one sidecar: API routes, turn locks, placement, reminders, timers."""
 
-    def __init__(self, sidecar: Sidecar) -> None:
+    def __init__(self, services: ActorServices) -> None:
         from ._routes import build_routes
 
-        self.sidecar = sidecar
+        self.services = services
         self.app_config = AppActorConfig()
         self.hosted: list[str] = []
         self.registered = asyncio.Event()
-        self.table = ActorTable(sidecar.clock, self.type_config, self._send_deactivate)
-        self.placement = Placement(sidecar.registry, sidecar.config.namespace)
-        self.router = Router(sidecar, self.table, self.placement)
-        self.timers = Timers(sidecar.clock, self.fire_timer)
+        self.table = ActorTable(services.clock, self.type_config, self._send_deactivate)
+        self.placement = Placement(services.registry, services.identity.namespace)
+        self.router = Router(services, self.table, self.placement)
+        self.timers = Timers(services.clock, self.fire_timer)
         self.routes: list[BaseRoute] = build_routes(self)
 
     @property
     def enabled(self) -> bool:
-        return self.sidecar.config.placement
+        return self.services.actors_enabled
 
     def type_config(self, actor_type: str) -> TypeConfig:
         return self.app_config.of(actor_type)
@@ -53,7 +51,7 @@ class ActorRuntime:
         return actor_type in self.hosted
 
     def state_store(self) -> StateStore:
-        store = actor_store(self.sidecar.state_stores)
+        store = actor_store(self.services.state_stores)
         if store is None:
             raise runtime_not_found()
         return store
@@ -62,12 +60,12 @@ class ActorRuntime:
 
     async def start(self) -> None:
         self.table.start()
-        if self.sidecar.app_channel is None:
+        if self.services.app_channel is None:
             self.registered.set()
 
     async def on_app_ready(self) -> None:
         try:
-            if self.enabled and self.sidecar.app_channel is not None:
+            if self.enabled and self.services.app_channel is not None:
                 await self._register_types()
         finally:
             self.registered.set()
@@ -75,21 +73,21 @@ class ActorRuntime:
     async def _register_types(self) -> None:
         self.app_config = await self._read_app_config()
         types = self.app_config.entities
-        if types and actor_store(self.sidecar.state_stores) is None:
+        if types and actor_store(self.services.state_stores) is None:
             log.warning('actors %s not hosted: no state store has actorStateStore "true"', types)
             return
         self.hosted = types
-        await self.sidecar.registry.set_actor_types(self.sidecar.instance, types)
+        await self.services.registry.set_actor_types(self.services.identity.instance, types)
         for actor_type in types:
-            owner = reminder_owner(self.sidecar.config.namespace, actor_type)
-            self.sidecar.scheduler.serve(owner, self.deliver_reminder)
+            owner = reminder_owner(self.services.identity.namespace, actor_type)
+            self.services.scheduler.serve(owner, self.deliver_reminder)
         if types:
             log.info("hosting actor types %s", types)
 
     async def _read_app_config(self) -> AppActorConfig:
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         assert channel is not None
-        headers = {"content-type": "application/json", "dapr-app-id": self.sidecar.config.app_id}
+        headers = {"content-type": "application/json", "dapr-app-id": self.services.identity.app_id}
         try:
             resp = await channel.request("GET", "dapr/config", headers=headers)
             if resp.status_code != 200:
@@ -103,15 +101,15 @@ class ActorRuntime:
 
     async def stop(self) -> None:
         for actor_type in self.hosted:
-            self.sidecar.scheduler.stop_serving(
-                reminder_owner(self.sidecar.config.namespace, actor_type)
+            self.services.scheduler.stop_serving(
+                reminder_owner(self.services.identity.namespace, actor_type)
             )
         await self.timers.stop()
         await self.table.stop()
         if self.hosted:
             self.hosted = []
             try:
-                await self.sidecar.registry.set_actor_types(self.sidecar.instance, [])
+                await self.services.registry.set_actor_types(self.services.identity.instance, [])
             except Exception:  # the home may be gone already at shutdown
                 log.debug("could not clear actor types in the registry", exc_info=True)
 
@@ -133,7 +131,7 @@ class ActorRuntime:
     # callbacks -----------------------------------------------------------------------------
 
     async def _send_deactivate(self, actor_type: str, actor_id: str) -> None:
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         if channel is None:
             return
         resp = await channel.request(
@@ -147,7 +145,9 @@ class ActorRuntime:
             )
 
     async def fire_timer(self, actor_type: str, actor_id: str, name: str, body: bytes) -> None:
-        resp = await self.router.fire_local(actor_type, actor_id, f"timer/{name}", body)
+        resp = await self.router.fire_local(
+            ActorCall.fire(actor_type, actor_id, f"timer/{name}", body)
+        )
         if CANCEL_HEADER in resp.headers:
             self.timers.delete(actor_type, actor_id, name)
         elif resp.status_code != 200:
@@ -157,20 +157,20 @@ class ActorRuntime:
         """Scheduler dispatcher: fire at the actor's placement owner; 200 means success."""
         actor_type = record.owner.split("||", 2)[-1]
         actor_id, name = split_name(record)
-        path, body = f"remind/{name}", fire_body(record)
+        call = ActorCall.fire(actor_type, actor_id, f"remind/{name}", fire_body(record))
         try:
             entry = await self.router.owner(actor_type, actor_id, retry=False)
             if self.router.is_me(entry):
-                resp = await self.router.fire_local(actor_type, actor_id, path, body)
+                resp = await self.router.fire_local(call)
             else:
-                headers = {"content-type": "application/json", FIRE_HEADER: "1"}
-                resp = await self.router.forward(entry, actor_type, actor_id, path, body, headers)
+                forwarded = call.with_headers({**call.headers, FIRE_HEADER: "1"})
+                resp = await self.router.forward(entry, forwarded)
         except DaprError as exc:
             log.warning(
                 "reminder %s on %s/%s not delivered: %s", name, actor_type, actor_id, exc.message
             )
             return Outcome.FAILED
         if CANCEL_HEADER in resp.headers:
-            await self.sidecar.job_store.delete(record.owner, record.name)
+            await self.services.job_store.delete(record.owner, record.name)
             return Outcome.SUCCESS
         return Outcome.SUCCESS if resp.status_code == 200 else Outcome.FAILED

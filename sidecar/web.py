@@ -1,24 +1,19 @@
-"""Small helpers every route module shares: reading bodies the way daprd does, writing answers."""
+"""HTTP helpers every route module shares (``api``, ``actors``, ``pubsub``): reading bodies the way
+daprd does, writing answers."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import gojson
-from .._errors import DaprError, body_read, malformed
-
-if TYPE_CHECKING:
-    from .._sidecar import Sidecar
+from . import gojson
+from .app_channel import HOP_BY_HOP
+from .dapr_errors import DaprError, body_read, malformed
 
 JSON = "application/json"
-
-
-def sidecar_of(request: Request) -> Sidecar:
-    """The Sidecar that serves this request (set on ``app.state.sidecar`` by the app factory)."""
-    return request.app.state.sidecar  # type: ignore[no-any-return]
 
 
 def dumps(value: Any) -> bytes:
@@ -38,6 +33,13 @@ def raw_json_response(
 
 def empty(status: int = 204) -> Response:
     return Response(status_code=status)
+
+
+def passthrough(upstream: httpx.Response) -> Response:
+    """An answer from the app or another sidecar, relayed as it came (minus hop-by-hop headers)."""
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers.pop("content-encoding", None)
+    return Response(upstream.content, status_code=upstream.status_code, headers=headers)
 
 
 def error_response(err: DaprError) -> Response:

@@ -11,13 +11,11 @@ import asyncio
 import json
 import os
 import secrets
-import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._config import private_dir
-from ._sqlite import set_journal_mode
+from .loop_sqlite import LoopSqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sidecars (
@@ -71,40 +69,34 @@ def process_start(pid: int) -> str:
 
 
 class Registry:
-    """Registry rows in SQLite; every call is one autocommitted statement on a worker thread.
+    """Registry rows in SQLite (WAL); every call is one autocommitted statement.
 
-    The connection is opened once, on that thread, and kept until ``close``.
+    The database is opened on first use and kept until ``close``.
     """
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.path = home / "registry.db"
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="registry")
-        self._conn: sqlite3.Connection | None = None
-
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            private_dir(self.home)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            set_journal_mode(conn, "WAL")
-            conn.executescript(_SCHEMA)
-            self._conn = conn
-        return self._conn
+        self.db = LoopSqlite(self.path, name="registry", synchronous="FULL")
+        self._opened = False
+        self._opening = asyncio.Lock()
 
     async def _run(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        def work() -> list[tuple[object, ...]]:
-            return list(self._db().execute(sql, args).fetchall())
+        if not self._opened:
+            await self._open()
+        rows, _ = await self.db.execute(sql, args)
+        return rows
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+    async def _open(self) -> None:
+        async with self._opening:
+            if not self._opened:
+                private_dir(self.home)
+                await self.db.open(_SCHEMA)
+                self._opened = True
 
     async def close(self) -> None:
-        def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        await asyncio.get_running_loop().run_in_executor(self._thread, shut)
-        self._thread.shutdown(wait=False)
+        await self.db.close()
+        self._opened = False
 
     def internal_key(self) -> str:
         """A secret shared by the sidecars of this home, for their internal forwarding routes."""

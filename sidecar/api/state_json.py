@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from .. import gojson
-from .._errors import DaprError, malformed
+from ..dapr_errors import DaprError, malformed
 
 # ---------------------------------------------------------------- Go's JSON, both directions
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .._errors import DaprError
+from ..dapr_errors import DaprError
 
 _TYPE = "type.googleapis.com/google.rpc."
 

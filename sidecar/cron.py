@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from ._timefmt import TimeFormatError, parse_go_duration
+from .timefmt import TimeFormatError, parse_go_duration
 
 NEVER = datetime.max.replace(tzinfo=UTC)
 """What :meth:`Schedule.next` returns when a cron spec has no match within five years (kit gives

@@ -6,20 +6,18 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from starlette.routing import BaseRoute
 
 from .. import gojson
-from .._components import Component, ComponentError
-from . import _errors, _subscriptions
+from ..components import Component, ComponentError
+from ..services import PubSubServices
+from . import _api_errors, _subscriptions
 from ._broker import BrokerClosedError, BrokerFullError, InMemoryBroker, Message
 from ._delivery import Deliverer
 from ._subscriptions import TopicSubscription
-
-if TYPE_CHECKING:
-    from .._sidecar import Sidecar
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +82,10 @@ class PubSubComponent:
 class PubSubRuntime:
     """The sidecar's pub/sub: ``pubsub.in-memory`` components, publish API, app subscriptions."""
 
-    def __init__(self, sidecar: Sidecar) -> None:
+    def __init__(self, services: PubSubServices) -> None:
         from ._routes import build_routes
 
-        self.sidecar = sidecar
+        self.services = services
         self.components: dict[str, PubSubComponent] = {}
         self.declared: list[TopicSubscription] = []
         self.programmed: list[TopicSubscription] = []
@@ -96,10 +94,10 @@ class PubSubRuntime:
 
     @property
     def app_id(self) -> str:
-        return self.sidecar.config.app_id
+        return self.services.identity.app_id
 
     async def start(self) -> None:
-        for comp in self.sidecar.resources.components:
+        for comp in self.services.resources.components:
             if not comp.type.startswith("pubsub."):
                 continue
             if comp.type != SUPPORTED_TYPE or comp.version != "v1":
@@ -108,12 +106,12 @@ class PubSubRuntime:
                     f"{comp.type}/{comp.version} (supported: {SUPPORTED_TYPE}/v1)"
                 )
             self.components[comp.name] = PubSubComponent.from_resource(comp, self.app_id)
-        self.declared = _subscriptions.declarative(self.sidecar.resources.subscriptions)
+        self.declared = _subscriptions.declarative(self.services.resources.subscriptions)
 
     async def on_app_ready(self) -> None:
         if not self.components:
             return
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         if channel is None:
             log.warning(
                 "app channel not initialized, make sure -app-port is specified if "
@@ -146,13 +144,13 @@ class PubSubRuntime:
         """Scope-check and hand one message to the broker; raises PubSubError."""
         comp = self.components.get(pubsub)
         if comp is None:
-            raise _errors.not_found(pubsub, metadata)
+            raise _api_errors.not_found(pubsub, metadata)
         if not comp.allows(topic, comp.publishing):
-            raise _errors.forbidden(pubsub, topic, self.app_id)
+            raise _api_errors.forbidden(pubsub, topic, self.app_id)
         try:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
         except (BrokerClosedError, BrokerFullError) as exc:
-            raise _errors.publish_failed(pubsub, topic, str(exc)) from exc
+            raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
 
     async def drain(self) -> None:
         """Wait for every delivery in flight (tests)."""
@@ -175,10 +173,10 @@ class PubSubRuntime:
             log.warning(
                 "topic %s: bulkSubscribe is not supported; delivering one by one", sub.topic
             )
-        assert self.sidecar.app_channel is not None
+        assert self.services.app_channel is not None
         comp.broker.subscribe(
             sub.topic,
-            Deliverer(sub, self.sidecar.app_channel, self.sidecar.clock, self.publish),
+            Deliverer(sub, self.services.app_channel, self.services.clock, self.publish),
         )
         self.active.append(sub)
 
@@ -204,7 +202,7 @@ class PubSubRuntime:
         return subs
 
     async def _get_subscribe(self) -> httpx.Response | None:
-        channel = self.sidecar.app_channel
+        channel = self.services.app_channel
         assert channel is not None
         headers = {"dapr-app-id": self.app_id, "content-type": "application/json"}
         for attempt in range(SUBSCRIBE_RETRIES + 1):

@@ -17,8 +17,10 @@ class ComponentError(Exception):
     """A resource file that cannot be loaded; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Component:
+    """A ``kind: Component`` resource: ``spec.metadata`` as strings, and the file it is from."""
+
     name: str
     type: str
     version: str
@@ -27,8 +29,10 @@ class Component:
     source: Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Subscription:
+    """A declarative ``kind: Subscription`` resource; ``routes`` as written (or the ``route``)."""
+
     name: str
     pubsubname: str
     topic: str
@@ -40,6 +44,8 @@ class Subscription:
 
 @dataclass
 class Resources:
+    """The resources in scope for one app."""
+
     components: list[Component] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._timefmt import TimeFormatError, parse_go_duration
+from ..timefmt import TimeFormatError, parse_go_duration
 
 log = logging.getLogger(__name__)
 

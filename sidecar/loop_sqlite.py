@@ -1,0 +1,197 @@
+"""SQLite for an event loop: the one access layer of the job store, state store and registry.
+
+A single-row statement on a WAL database takes tens of microseconds, less than handing it to a
+thread and back (about 150 us on two cores). So each statement first runs inline on a connection
+that never waits (``busy_timeout=0``); only when another connection holds the lock it needs (the
+worker thread in a transaction, another sidecar process) is it run again on a worker thread, on a
+connection that waits up to ``busy_timeout``. A statement refused as busy changed nothing, so the
+retry is safe. A transaction is a function run on the worker thread between ``BEGIN IMMEDIATE``
+and ``COMMIT``, so it never blocks the loop and nothing interleaves with it.
+
+Switching a new database file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at
+once, without its busy handler, when another process is switching the same file at that moment.
+Two sidecars started together on a fresh runtime home hit this; so the switch is retried briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 250
+PAUSE = 0.02  # seconds; 250 x 20 ms = 5 s at most
+T = TypeVar("T")
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def set_journal_mode(conn: sqlite3.Connection, mode: str = "WAL") -> None:
+    """``PRAGMA journal_mode``, retried while another connection holds the switch lock."""
+    for attempt in range(ATTEMPTS):
+        try:
+            conn.execute(f"PRAGMA journal_mode = {mode}")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc) or attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(PAUSE)
+
+
+Rows = list[tuple[Any, ...]]
+
+
+class LoopSqlite:
+    """One SQLite database for coroutines: statements inline, transactions on a worker thread.
+
+    ``path`` is a file path or a ``file:`` URI. ``journal_mode`` (WAL unless asked otherwise) is
+    set once at ``open``; ``synchronous`` and ``pragmas`` (``"name = value"``) on both connections.
+    ``inline=False`` keeps to the worker thread's connection alone (a memory database: a second
+    connection would be a second database, or share its cache under table locks that never wait).
+    Every statement outside ``transaction`` autocommits: when ``execute`` returns, the write is in
+    the write-ahead log. It then survives the death of any process; under ``synchronous=NORMAL``
+    an OS crash or power loss can lose writes since the last checkpoint, under ``FULL`` (an fsync
+    per write) it cannot.
+
+    WAL checkpoints (copying the log back into the database, tens of milliseconds) never run on
+    the event loop: automatic checkpoints are off on the inline connection, and every
+    ``CHECKPOINT_EVERY`` writes a passive checkpoint runs on the worker thread.
+    """
+
+    CHECKPOINT_EVERY = 1000  # writes; SQLite's own automatic checkpoint is at 1000 pages
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        name: str = "",
+        busy_timeout_ms: int = 10_000,
+        synchronous: str = "NORMAL",
+        journal_mode: str = "WAL",
+        pragmas: Sequence[str] = (),
+        inline: bool = True,
+    ) -> None:
+        self.path = path
+        self.inline = inline
+        self.name = name or Path(path).name
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self.journal_mode = journal_mode
+        self.pragmas = tuple(pragmas)
+        self._fast: sqlite3.Connection | None = None
+        self._slow: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._writes = 0
+        self._checkpoint: asyncio.Future[Any] | None = None
+
+    def _connect(self, busy_ms: int) -> sqlite3.Connection:
+        uri = str(self.path).lower().startswith("file:")
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, uri=uri)
+        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        for pragma in (f"synchronous = {self.synchronous}", *self.pragmas):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+    def _open_slow(self, schema: str) -> sqlite3.Connection:
+        conn = self._connect(self.busy_timeout_ms)
+        set_journal_mode(conn, self.journal_mode)
+        conn.executescript(schema)
+        return conn
+
+    async def open(self, schema: str = "") -> None:
+        """Connect, switch the journal mode and run ``schema`` (a script) on the worker thread."""
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite {self.name}")
+        self._slow = await self._on_thread(self._open_slow, schema)
+        if self.inline:
+            self._fast = self._connect(0)
+            self._fast.execute("PRAGMA wal_autocheckpoint = 0")
+
+    async def close(self) -> None:
+        """Close both connections; calling it again, or before ``open``, does nothing."""
+        if self._checkpoint is not None:
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        for conn in (self._fast, self._slow):
+            if conn is not None:
+                conn.close()
+        self._fast = self._slow = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> tuple[Rows, int]:
+        """(rows, rowcount) of one statement."""
+        if self._fast is None:
+            result = await self.run(_run, sql, args)
+        else:
+            result = await self._inline_first(sql, args)
+        if result[1] > 0:
+            self._wrote()
+        return result
+
+    async def _inline_first(self, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
+        assert self._fast is not None
+        try:
+            return _run(self._fast, sql, args)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+        return await self.run(_run, sql, args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` on the worker thread, outside any transaction."""
+        if self._slow is None:
+            raise RuntimeError(f"{self.name} is not open")
+        return await self._on_thread(fn, self._slow, *args)
+
+    async def transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` on the worker thread as one transaction (``BEGIN IMMEDIATE``):
+        committed when it returns, rolled back when it raises."""
+        result: T = await self.run(_in_transaction, fn, *args)
+        self._wrote()
+        return result
+
+    async def _on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    def _wrote(self) -> None:
+        self._writes += 1
+        if self._writes >= self.CHECKPOINT_EVERY and self._checkpoint is None:
+            self._writes = 0
+            loop = asyncio.get_running_loop()
+            self._checkpoint = loop.run_in_executor(self._thread, self._run_checkpoint)
+            self._checkpoint.add_done_callback(self._checkpointed)
+
+    def _run_checkpoint(self) -> Any:
+        assert self._slow is not None
+        return self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+    def _checkpointed(self, future: asyncio.Future[Any]) -> None:
+        self._checkpoint = None
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("WAL checkpoint of %s failed: %s", self.path, future.exception())
+
+
+def _run(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
+    cursor = conn.execute(sql, args)
+    rows = cursor.fetchall()
+    return rows, cursor.rowcount
+
+
+def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return result
