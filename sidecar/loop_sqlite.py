@@ -131,19 +131,15 @@ class LoopSqlite:
         if self._fast is None:
             result = await self.run(_run, sql, args)
         else:
-            result = await self._inline_first(sql, args)
+            try:
+                result = _run(self._fast, sql, args)
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+                result = await self.run(_run, sql, args)
         if result[1] > 0:
             self._wrote()
         return result
-
-    async def _inline_first(self, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:
-        assert self._fast is not None
-        try:
-            return _run(self._fast, sql, args)
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-        return await self.run(_run, sql, args)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(connection, *args)`` on the worker thread, outside any transaction."""
