@@ -225,7 +225,8 @@ class AppRun:
     # logs --------------------------------------------------------------------------------------
 
     def _log_path(self, kind: str, stamp: str) -> Path:
-        folder = private_dir(self.app.app_dir / ".dapr" / "logs")
+        dapr = private_dir(self.app.app_dir / ".dapr")  # logs, and by convention state files
+        folder = private_dir(dapr / "logs")
         return folder / f"{self.app_id}_{kind}_{stamp}.log"
 
     def _attach_daprd_log(self, path: Path) -> None:
