@@ -222,6 +222,10 @@ class Sidecar:
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, self.config.graceful_shutdown_seconds + 1)
+            # A connection accepted just as uvicorn began shutting down is never told to close,
+            # and in a runner the loop lives on: it would keep serving keep-alive requests.
+            for connection in list(server.server_state.connections):
+                connection.transport.close()
             sock.close()
 
         self._stack.push_async_callback(shutdown)

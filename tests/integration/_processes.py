@@ -77,8 +77,10 @@ class Process:
         env: Mapping[str, str] | None = None,
         cwd: Path = REPO_ROOT,
         stderr_log: Path | None = None,
+        stdout_pipe: bool = False,
     ) -> None:
         self.name = name
+        self.stdout_pipe = stdout_pipe  # stdout into a pipe the test may read (or leave full)
         self.args = list(args)
         self.log = log
         self.stderr_log = stderr_log  # None: stderr goes to ``log`` too
@@ -104,7 +106,7 @@ class Process:
                 cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
-                stdout=out,
+                stdout=subprocess.PIPE if self.stdout_pipe else out,
                 stderr=err,
                 start_new_session=True,
             )
@@ -139,6 +141,8 @@ class Process:
         if self.proc is not None:
             self.signal_group(signal.SIGKILL)
             self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
 
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM the group, SIGKILL it after ``timeout``; safe after kills and before a start."""

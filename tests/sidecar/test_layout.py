@@ -9,7 +9,7 @@ from pathlib import Path
 import sidecar
 
 ROOT = Path(sidecar.__file__).parent
-HUB_USERS = {"_sidecar", "_runner", "_cli"}  # the sidecar itself and what starts it
+HUB_USERS = {"_sidecar", "_runner", "_app_run", "_cli"}  # the sidecar itself and what starts it
 
 
 def _modules() -> list[tuple[tuple[str, ...], ast.Module]]:

@@ -44,12 +44,15 @@ async def test_home_logs_and_databases_are_private_and_the_app_keeps_its_umask(
 ) -> None:
     umask = os.umask(0o022)
     os.umask(umask)
+    (app_dir / ".dapr").mkdir(mode=0o755)  # left by an older version, with a readable state file
+    (app_dir / ".dapr").chmod(0o755)
     proc, base = start_tiny(app_dir, runners, env={"SIDECAR_HOME": ""})  # the default home
     await wait_status(proc, http, f"{base}/healthz")
     await wait_recorded(proc, app_dir)
     assert await finish(proc, signal.SIGTERM) == 0, proc.describe()
     home = app_dir / ".dapr" / "sidecar"
     assert mode(home) == 0o700 and mode(app_dir / ".dapr" / "logs") == 0o700
+    assert mode(app_dir / ".dapr") == 0o700
     private = [home / "scheduler.db", home / "registry.db", home / "internal.key"]
     private += list((app_dir / ".dapr" / "logs").glob("tiny_*.log"))
     assert len(private) == 5
