@@ -1,8 +1,11 @@
-"""The agent end to end on the local runtime (four real processes, as `./dev up` runs them):
-tasks assigned per second across many agents, assign latency (p50, p99), and the latency from a
-reminder's due time to its notification being stored by the notifier.
+"""The agent end to end: tasks assigned per second across many agents, assign latency (p50,
+p99), and the latency from a reminder's due time to its notification being stored.
 
 Usage: ./dev bench agent_e2e [--assign 2000] [--agents 100] [--clients 16] [--fires 200]
+                             [--runtimes separate,local,dapr]
+``separate`` runs the four processes (two sidecars, agent, notifier) apart; ``local`` runs the
+run file as ``./dev up`` does (one ``sidecar run -f``); ``dapr`` runs the same run file on real
+daprd, placement and scheduler (``./dev up --runtime dapr``). Each in turn, in one run.
 """
 
 from __future__ import annotations
@@ -89,16 +92,23 @@ async def main() -> None:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--fires", type=int, default=200)
+    parser.add_argument("--runtimes", default="separate")
     args = parser.parse_args()
+    for runtime in args.runtimes.split(","):
+        await measure(runtime, args)
+
+
+async def measure(runtime: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        system = System(Path(tmp))
+        as_runner = runtime != "separate"
+        system = System(Path(tmp), as_runner=as_runner, runtime=runtime)
         try:
             async with HttpxAiohttpClient(timeout=60) as client:
-                await system.start(client)
+                await system.start(client, timeout=120)
             result = await assign_load(system, args.assign, args.agents, args.clients)
-            print(json.dumps({"bench": "agent_assign", **result}))
+            print(json.dumps({"bench": "agent_assign", "runtime": runtime, **result}))
             result = await due_to_stored(system, args.fires)
-            print(json.dumps({"bench": "agent_due_to_stored", **result}))
+            print(json.dumps({"bench": "agent_due_to_stored", "runtime": runtime, **result}))
         finally:
             system.stop()
 

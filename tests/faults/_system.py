@@ -43,10 +43,15 @@ DEFAULT_VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER)
 class RunnerProcess(Process):
     """``sidecar run -f dapr.yaml``, as ``./dev up`` runs the system; kill -9 hits it alone."""
 
-    def __init__(self, run_file: Path, home: Path, urls: list[str], log: Path) -> None:
+    def __init__(
+        self, run_file: Path, home: Path, urls: list[str], log: Path, runtime: str = "local"
+    ) -> None:
         args = [sys.executable, "-m", "sidecar", "run", "-f", str(run_file), "--home", str(home)]
+        args += ["--log-level", "warning"]
+        if runtime == "dapr":  # the same run file on real daprd, placement and scheduler
+            args = [sys.executable, "-m", "sidecar.real_dapr", "-f", str(run_file)]
         env = scrubbed_env("DAPR_", "PM_", "APP_") | {"PYTHONUNBUFFERED": "1"}
-        super().__init__(RUNNER, [*args, "--log-level", "warning"], log=log, env=env)
+        super().__init__(RUNNER, args, log=log, env=env)
         self.urls = urls
 
     def kill9(self) -> None:
@@ -176,6 +181,7 @@ class System:
         retry_interval: str = "1s",
         max_retries: int = 100_000,
         as_runner: bool = False,
+        runtime: str = "local",
     ):
         self.root = root
         self.home = root / "home"
@@ -196,7 +202,7 @@ class System:
         }
         self.procs: dict[str, SidecarProcess | AppProcess | RunnerProcess] = {}
         if as_runner:
-            self.procs[RUNNER] = self._runner(ports, agent_env)
+            self.procs[RUNNER] = self._runner(ports, agent_env, runtime)
             return
         self.procs = {
             AGENT_SIDECAR: self._sidecar(AGENT, ports["agent"], ports["agent_http"]),
@@ -205,7 +211,9 @@ class System:
             NOTIFIER: self._app("notifier", ports["notifier"], ports["notifier_http"], {}),
         }
 
-    def _runner(self, ports: dict[str, int], agent_env: dict[str, str]) -> RunnerProcess:
+    def _runner(
+        self, ports: dict[str, int], agent_env: dict[str, str], runtime: str
+    ) -> RunnerProcess:
         apps = [
             {
                 "appID": app_id,
@@ -226,7 +234,7 @@ class System:
         urls += [
             f"http://127.0.0.1:{ports[n + '_http']}/v1.0/healthz" for n in ("agent", "notifier")
         ]
-        return RunnerProcess(run_file, self.home, urls, self.logs / "runner.log")
+        return RunnerProcess(run_file, self.home, urls, self.logs / "runner.log", runtime)
 
     def _sidecar(self, app_id: str, app_port: int, http_port: int) -> SidecarProcess:
         extra = ("--resources-path", str(self.resources), "--log-level", "warning")
