@@ -240,11 +240,11 @@ async def test_complete_and_cancel_delete_the_jobs_and_silence_the_task(system: 
 # -- 4. overdue -------------------------------------------------------------------------------
 
 
-@pytest.mark.local_only("jumps the dev clock a day past due and two hours beyond")
 async def test_open_task_past_due_gets_exactly_one_overdue_notification(system: System) -> None:
     agent, task_id = "overdue4", "t4"
-    due = await system.now() + timedelta(days=1)
-    await assign(system, agent, task_id, due)
+    ahead, lead = spans(system, days=1)
+    due = await system.now() + ahead
+    await assign(system, agent, task_id, due, go_duration(lead))
 
     await system.advance_to(due + timedelta(seconds=1))
     await wait_notified(system, agent, task_id, "overdue")
@@ -252,7 +252,7 @@ async def test_open_task_past_due_gets_exactly_one_overdue_notification(system: 
     assert "is overdue" in note["message"]
     await assert_exactly_one(system, agent, task_id, "reminder", 1)  # its time had passed too
 
-    await system.advance(duration="2h")
+    await system.advance_to(due + 2 * lead)
     await system.settle()
     await assert_exactly_one(system, agent, task_id, "overdue", 1)
     assert len(await system.stored_notifications(agent, task_id)) == 2
@@ -263,14 +263,14 @@ async def test_open_task_past_due_gets_exactly_one_overdue_notification(system: 
 # -- 5. notifier down -------------------------------------------------------------------------
 
 
-@pytest.mark.local_only("jumps the dev clock a day ahead while the notifier is down")
 async def test_reminder_fired_while_the_notifier_is_down_arrives_once_it_is_back(
     tmp_path: Path,
 ) -> None:
     async with running_system(tmp_path) as system:
         agent, task_id = "down5", "t5"
-        due = await system.now() + timedelta(days=1)
-        task = await assign(system, agent, task_id, due)
+        ahead, lead = spans(system, days=10)  # the reminder soon, the due time far off
+        due = await system.now() + ahead
+        task = await assign(system, agent, task_id, due, go_duration(ahead - 2 * lead))
         reminder = job_name(agent, task_id, "reminder")
 
         system.notifier.kill9()
@@ -300,12 +300,12 @@ async def test_reminder_fired_while_the_notifier_is_down_arrives_once_it_is_back
 # -- 6. runtime killed ------------------------------------------------------------------------
 
 
-@pytest.mark.local_only("checks the dev clock's offset resets with the process")
 async def test_reminder_survives_kill_9_of_both_sidecars(tmp_path: Path) -> None:
     async with running_system(tmp_path) as system:
         agent, task_id = "crash6", "t6"
-        due = await system.now() + timedelta(days=1)
-        task = await assign(system, agent, task_id, due)
+        ahead, lead = spans(system, days=5)  # on real time: room for both restarts
+        due = await system.now() + ahead
+        task = await assign(system, agent, task_id, due, go_duration(lead))
 
         system.agent_sidecar.kill9()
         system.notifier_sidecar.kill9()
