@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from .integration._support import Runtime
 from .realdapr._procs import missing_reason
 
 OUTBOUND_LOGGERS = ("httpx", "httpcore")
+INTEGRATION = Path(__file__).parent / "integration"  # the suite ``--runtime`` switches
 LOCAL_ONLY = "local_only: needs the local runtime's extensions (dev clock), not run on daprd"
 
 
@@ -20,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--runtime",
         choices=("local", "dapr"),
         default="local",
-        help="runtime of the integration suite: local (sidecar run) or dapr (real daprd)",
+        help="runtime of tests/integration: local (sidecar run) or dapr (real daprd)",
     )
 
 
@@ -33,13 +35,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``daprd`` skip, saying why, when real Dapr is not installed; so do the
-    integration tests under ``--runtime dapr``. Under it, ``local_only`` tests skip too."""
+    """Tests marked ``daprd`` skip, saying why, when real Dapr is not installed; so does
+    ``tests/integration`` under ``--runtime dapr``. Under it, ``local_only`` tests skip too."""
     reason = missing_reason()
     on_dapr = Runtime.name == "dapr"
     for item in items:
         needs_daprd = item.get_closest_marker("daprd") or (
-            on_dapr and item.get_closest_marker("integration")
+            on_dapr and item.path.is_relative_to(INTEGRATION)
         )
         if reason is not None and needs_daprd:
             item.add_marker(pytest.mark.skip(reason=reason))
