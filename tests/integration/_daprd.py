@@ -10,9 +10,8 @@ apps of one home find each other through a sqlite name-resolution database in th
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -55,6 +54,7 @@ class ControlPlane:
 
 
 def stop_control_plane() -> None:
+    """Stop the shared placement and scheduler, if a test started them (at the end of the run)."""
     if ControlPlane.current is not None:
         ControlPlane.current.stop()
         ControlPlane.current = None
@@ -110,6 +110,8 @@ class DaprdSidecar(Process):
         log: Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> DaprdSidecar:
+        """As :meth:`SidecarProcess.for_app`: components from ``resources`` (default: an empty
+        folder in ``home``), the log beside ``home`` unless given."""
         resources = resources or home / "resources"
         log = log or home.parent / f"{app_id}-daprd.log"
         return cls(home, app_id, app_port, resources=resources, log=log, env=env)
@@ -122,12 +124,3 @@ class DaprdSidecar(Process):
         self, client: httpx.AsyncClient, path: str = "/v1.0/healthz", timeout: float = WAIT
     ) -> None:
         await self.wait_http(client, self.url + path, 204, timeout)
-
-
-@contextlib.contextmanager
-def session_control_plane() -> Iterator[None]:
-    """Stops the shared placement and scheduler (if a test started them) on the way out."""
-    try:
-        yield
-    finally:
-        stop_control_plane()

@@ -1,5 +1,5 @@
 """Helpers for integration tests: free ports, a recording app, sidecar and app processes,
-bounded waits, and :class:`System` (the product on the local runtime, one process per part)."""
+bounded waits, and :class:`System` (the product on the selected runtime, one process per part)."""
 
 from __future__ import annotations
 
@@ -155,8 +155,9 @@ BARRIER_AGENT = "barrier"
 
 
 class System:
-    """The product on the local runtime: the agent and the notifier, each a process of its own,
-    and their two sidecars (``python -m sidecar run``), each a process of its own too.
+    """The product on the selected runtime: the agent and the notifier, each a process of its
+    own, and their two sidecars (``python -m sidecar run``, or real daprd under ``--runtime
+    dapr``), each a process of its own too.
 
     Everything lives under ``root``: the runtime home, the resources folder with the SQLite
     ``statestore`` component, the state database, and one log file per process. Only the

@@ -1,4 +1,5 @@
-"""End to end: real sidecar processes, a real app process, real HTTP, a real SQLite scheduler."""
+"""End to end: real sidecar processes (real daprd under ``--runtime dapr``), a real app process,
+real HTTP, a real scheduler."""
 
 from __future__ import annotations
 
