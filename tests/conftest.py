@@ -2,24 +2,52 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from .integration._daprd import stop_control_plane
+from .integration._support import Runtime
 from .realdapr._procs import missing_reason
 
 OUTBOUND_LOGGERS = ("httpx", "httpcore")
+INTEGRATION = Path(__file__).parent / "integration"  # the suite ``--runtime`` switches
+LOCAL_ONLY = "local_only: needs the local runtime's extensions (dev clock), not run on daprd"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--runtime",
+        choices=("local", "dapr"),
+        default="local",
+        help="runtime of tests/integration: local (sidecar run) or dapr (real daprd)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    Runtime.name = config.getoption("runtime")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_control_plane()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked ``daprd`` skip, saying why, when real Dapr is not installed."""
+    """Tests marked ``daprd`` skip, saying why, when real Dapr is not installed; so does
+    ``tests/integration`` under ``--runtime dapr``. Under it, ``local_only`` tests skip too."""
     reason = missing_reason()
-    if reason is None:
-        return
+    on_dapr = Runtime.name == "dapr"
     for item in items:
-        if item.get_closest_marker("daprd"):
+        needs_daprd = item.get_closest_marker("daprd") or (
+            on_dapr and item.path.is_relative_to(INTEGRATION)
+        )
+        if reason is not None and needs_daprd:
             item.add_marker(pytest.mark.skip(reason=reason))
+        elif on_dapr and (marker := item.get_closest_marker("local_only")):
+            why = marker.args[0] if marker.args else ""
+            item.add_marker(pytest.mark.skip(reason=f"{LOCAL_ONLY}: {why}".rstrip(": ")))
 
 
 @pytest.fixture

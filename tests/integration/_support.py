@@ -1,14 +1,15 @@
 """Helpers for integration tests: free ports, a recording app, sidecar and app processes,
-bounded waits, and :class:`System` (the product on the local runtime, one process per part)."""
+bounded waits, and :class:`System` (the product on the selected runtime, one process per part)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,10 +17,44 @@ import httpx
 
 from sidecar._runner import free_port
 
+from ._daprd import DaprdSidecar
 from ._processes import REPO_ROOT, WAIT, AppProcess, Process, SidecarProcess, eventually
 
 __all__ = ["AppProcess", "Process", "SidecarProcess", "eventually", "free_port", "REPO_ROOT"]
 T = TypeVar("T")
+Sidecar = SidecarProcess | DaprdSidecar
+REAL_TIME_LIMIT = 60.0  # the longest wait ``System.advance`` turns into on real time
+
+
+class Runtime:
+    """The runtime the integration tests target: ``local`` (``sidecar run``) or ``dapr`` (real
+    daprd, placement and scheduler); set from ``--runtime`` by ``tests/conftest.py``."""
+
+    name = "local"
+
+
+def on_dapr() -> bool:
+    return Runtime.name == "dapr"
+
+
+def sidecar_for_app(
+    home: Path,
+    app_id: str,
+    app_port: int | None,
+    *,
+    resources: Path | None = None,
+    dev_clock: bool = False,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Sidecar:
+    """The sidecar of one app on the selected runtime: ``sidecar run`` (with the dev clock when
+    asked) or a real daprd, with the components in ``resources`` and ``env`` (e.g. its token)."""
+    if on_dapr():
+        return DaprdSidecar.for_app(home, app_id, app_port, resources=resources, log=log, env=env)
+    extra = ["--resources-path", str(resources)] if resources else []
+    extra += ["--dev-clock"] if dev_clock else []
+    return SidecarProcess.for_app(home, app_id, app_port, *extra, log=log, env=env)
+
 
 RECORDING_APP = textwrap.dedent(
     '''
@@ -120,8 +155,9 @@ BARRIER_AGENT = "barrier"
 
 
 class System:
-    """The product on the local runtime: the agent and the notifier, each a process of its own,
-    and their two sidecars (``python -m sidecar run``), each a process of its own too.
+    """The product on the selected runtime: the agent and the notifier, each a process of its
+    own, and their two sidecars (``python -m sidecar run``, or real daprd under ``--runtime
+    dapr``), each a process of its own too.
 
     Everything lives under ``root``: the runtime home, the resources folder with the SQLite
     ``statestore`` component, the state database, and one log file per process. Only the
@@ -143,23 +179,8 @@ class System:
         self.logs.mkdir(parents=True, exist_ok=True)
         write_statestore(self.resources, root / "state" / "state.db")
         agent_port, notifier_port = free_port(), free_port()
-        common = ("--resources-path", str(self.resources), "--dev-clock")
-        self.agent_sidecar = SidecarProcess.for_app(
-            self.home,
-            AGENT_ID,
-            agent_port,
-            *common,
-            log=self.logs / "pm-agent-sidecar.log",
-            env=tokens.get(AGENT_ID),
-        )
-        self.notifier_sidecar = SidecarProcess.for_app(
-            self.home,
-            NOTIFIER_ID,
-            notifier_port,
-            *common,
-            log=self.logs / "notifier-sidecar.log",
-            env=tokens.get(NOTIFIER_ID),
-        )
+        self.agent_sidecar = self._sidecar(AGENT_ID, agent_port, tokens.get(AGENT_ID))
+        self.notifier_sidecar = self._sidecar(NOTIFIER_ID, notifier_port, tokens.get(NOTIFIER_ID))
         self.agent = AppProcess(
             "agent",
             agent_port,
@@ -183,6 +204,18 @@ class System:
         )
         self.client = httpx.AsyncClient(timeout=15)
         self._barriers = 0
+
+    def _sidecar(self, app_id: str, app_port: int, env: dict[str, str] | None) -> Sidecar:
+        log = self.logs / f"{app_id}-sidecar.log"
+        return sidecar_for_app(
+            self.home, app_id, app_port, resources=self.resources, dev_clock=True, log=log, env=env
+        )
+
+    @property
+    def virtual_time(self) -> bool:
+        """True on the local runtime, whose dev clock :meth:`advance` jumps; on daprd time is
+        real and :meth:`advance` waits (at most ``REAL_TIME_LIMIT`` seconds)."""
+        return not on_dapr()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -225,15 +258,30 @@ class System:
     # -- the pm-agent sidecar's dev clock -------------------------------------------------------
 
     async def now(self) -> datetime:
-        """Virtual now of the pm-agent sidecar (wall clock plus every advance since it started)."""
+        """Virtual now of the pm-agent sidecar (wall clock plus every advance since it started);
+        the wall clock on daprd."""
+        if not self.virtual_time:
+            return datetime.now(UTC)
         r = await self.client.get(f"{self.agent_sidecar.url}/_sidecar/v1/clock")
         assert r.status_code == 200, r.text
         return datetime.fromisoformat(r.json()["now"])
 
     async def advance(self, *, seconds: float | None = None, duration: str | None = None) -> None:
         body: dict[str, Any] = {"seconds": seconds} if duration is None else {"duration": duration}
+        if not self.virtual_time:
+            await self._wait_real_time(seconds)
+            return
         r = await self.client.post(f"{self.agent_sidecar.url}/_sidecar/v1/clock/advance", json=body)
         assert r.status_code == 200, r.text
+
+    async def _wait_real_time(self, seconds: float | None) -> None:
+        """On daprd, let ``seconds`` of real time pass: the due time is what the test is about."""
+        if seconds is None or seconds > REAL_TIME_LIMIT:
+            raise AssertionError(
+                f"advancing {seconds} s needs the local runtime's dev clock: mark the test "
+                "local_only, or give it due times a few seconds ahead"
+            )
+        await asyncio.sleep(seconds)
 
     async def advance_to(self, instant: datetime) -> None:
         """Move virtual time to ``instant`` (no-op when it has passed already)."""

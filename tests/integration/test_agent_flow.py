@@ -5,6 +5,10 @@ Virtual time: the pm-agent sidecar runs with ``--dev-clock``; tests give tasks d
 ahead of its virtual now and jump the clock (``System.advance_to``), so nothing ever sleeps for a
 due time. The actor itself runs on the wall clock, which is never ahead of virtual time.
 
+Under ``--runtime dapr`` time is real: the runtime-agnostic tests take their spans from
+:func:`spans` (seconds instead of days) and ``System.advance_to`` waits for the instant; the tests
+that need the dev clock are marked ``local_only``.
+
 Most tests share one :class:`System` (distinct agent ids keep them apart); the two that kill
 processes get their own.
 """
@@ -46,6 +50,18 @@ def job_name(agent_id: str, task_id: str, kind: str) -> str:
         return "".join(chr(b) if chr(b) in plain else f"-{b:02x}" for b in value.encode())
 
     return f"pm-{kind}-{escape(agent_id)}--{escape(task_id)}"
+
+
+def spans(system: System, days: float = 2) -> tuple[timedelta, timedelta]:
+    """How far ahead a task is due and its reminder lead time: ``days`` and an hour on the dev
+    clock; on real time (daprd) a few seconds, four per day and two of lead."""
+    if system.virtual_time:
+        return timedelta(days=days), timedelta(hours=1)
+    return timedelta(seconds=4 * days), timedelta(seconds=2)
+
+
+def go_duration(span: timedelta) -> str:
+    return f"{int(span.total_seconds())}s"
 
 
 def at(text: str) -> datetime:
@@ -122,16 +138,18 @@ async def fire_log(system: System, name: str) -> list[str]:
 
 async def test_assign_sends_exactly_one_reminder_at_the_reminder_time(system: System) -> None:
     agent, task_id = "assign1", "t1"
-    due = await system.now() + timedelta(days=2)
-    task = await assign(system, agent, task_id, due)
+    ahead, lead = spans(system, days=3)
+    due = await system.now() + ahead
+    task = await assign(system, agent, task_id, due, go_duration(lead))
     remind_at = at(task["remind_at"])
-    assert remind_at == due - timedelta(hours=1)
+    assert remind_at == due - lead
     reminder, overdue = job_name(agent, task_id, "reminder"), job_name(agent, task_id, "overdue")
     assert await system.job_status(reminder) == 200
     assert await system.job_status(overdue) == 200
 
     await system.settle()  # nothing fires early
-    assert await system.stored_notifications(agent, task_id) == []
+    if await system.now() < remind_at:  # real time may have reached it while settling
+        assert await system.stored_notifications(agent, task_id) == []
 
     await system.advance_to(remind_at + timedelta(seconds=1))
     await wait_notified(system, agent, task_id, "reminder")
@@ -144,7 +162,7 @@ async def test_assign_sends_exactly_one_reminder_at_the_reminder_time(system: Sy
     await system.until(reminder_job_gone, "the one-shot reminder job to be deleted")
     assert await system.job_status(overdue) == 200  # still waiting for due_at
 
-    await system.advance(duration="30m")  # further past the reminder, still before due_at
+    await system.advance_to(remind_at + lead / 2)  # further past the reminder, before due_at
     await system.settle()
     await assert_exactly_one(system, agent, task_id, "reminder", 1)
     assert await system.stored_notifications(agent, task_id) == [note]  # no overdue yet
@@ -156,27 +174,28 @@ async def test_assign_sends_exactly_one_reminder_at_the_reminder_time(system: Sy
 
 async def test_reschedule_moves_the_reminder_to_the_new_time(system: System) -> None:
     agent, task_id = "resched2", "t2"
-    old_due = await system.now() + timedelta(days=2)
-    old = await assign(system, agent, task_id, old_due)
-    new_due = old_due + timedelta(days=1)
+    ahead, lead = spans(system)
+    old_due = await system.now() + ahead
+    old = await assign(system, agent, task_id, old_due, go_duration(lead))
+    new_due = old_due + ahead
     r = await system.client.patch(
         f"{system.agent.url}/agents/{agent}/tasks/{task_id}", json={"due_at": new_due.isoformat()}
     )
     assert r.status_code == 200, r.text
     task = r.json()
     assert task["schedule_version"] == 2
-    assert at(task["remind_at"]) == new_due - timedelta(hours=1)
+    assert at(task["remind_at"]) == new_due - lead
 
     r = await system.client.get(
         f"{system.agent_sidecar.url}/{JOBS_API}/jobs/{job_name(agent, task_id, 'reminder')}"
     )
     assert r.status_code == 200, r.text
-    assert at(r.json()["dueTime"]) == new_due - timedelta(hours=1)
+    assert at(r.json()["dueTime"]) == new_due - lead
     assert r.json()["data"]["value"]["scheduleVersion"] == 2
 
     # Past the old reminder and the old due time, before the new reminder: nothing.
     assert at(old["remind_at"]) < old_due < at(task["remind_at"])
-    await system.advance_to(old_due + timedelta(minutes=1))
+    await system.advance_to(old_due + lead / 60)
     await system.settle()
     assert await system.stored_notifications(agent, task_id) == []
     assert await system.sent_notifications(agent, task_id) == []
@@ -194,9 +213,10 @@ async def test_reschedule_moves_the_reminder_to_the_new_time(system: System) -> 
 
 async def test_complete_and_cancel_delete_the_jobs_and_silence_the_task(system: System) -> None:
     agent = "close3"
-    due = await system.now() + timedelta(days=2)
-    await assign(system, agent, "done", due)
-    await assign(system, agent, "dropped", due)
+    ahead, lead = spans(system)
+    due = await system.now() + ahead
+    await assign(system, agent, "done", due, go_duration(lead))
+    await assign(system, agent, "dropped", due, go_duration(lead))
     names = [job_name(agent, t, k) for t in ("done", "dropped") for k in ("reminder", "overdue")]
     assert [await system.job_status(n) for n in names] == [200] * 4
 
@@ -209,7 +229,7 @@ async def test_complete_and_cancel_delete_the_jobs_and_silence_the_task(system: 
 
     assert [await system.job_status(n) for n in names] == [500] * 4
 
-    await system.advance_to(due + timedelta(hours=1))  # past both reminders and due times
+    await system.advance_to(due + lead)  # past both reminders and due times
     await system.settle()
     for task_id in ("done", "dropped"):
         assert await system.stored_notifications(agent, task_id) == []
@@ -222,8 +242,9 @@ async def test_complete_and_cancel_delete_the_jobs_and_silence_the_task(system: 
 
 async def test_open_task_past_due_gets_exactly_one_overdue_notification(system: System) -> None:
     agent, task_id = "overdue4", "t4"
-    due = await system.now() + timedelta(days=1)
-    await assign(system, agent, task_id, due)
+    ahead, lead = spans(system, days=1)
+    due = await system.now() + ahead
+    await assign(system, agent, task_id, due, go_duration(lead))
 
     await system.advance_to(due + timedelta(seconds=1))
     await wait_notified(system, agent, task_id, "overdue")
@@ -231,7 +252,7 @@ async def test_open_task_past_due_gets_exactly_one_overdue_notification(system: 
     assert "is overdue" in note["message"]
     await assert_exactly_one(system, agent, task_id, "reminder", 1)  # its time had passed too
 
-    await system.advance(duration="2h")
+    await system.advance_to(due + 2 * lead)
     await system.settle()
     await assert_exactly_one(system, agent, task_id, "overdue", 1)
     assert len(await system.stored_notifications(agent, task_id)) == 2
@@ -247,8 +268,9 @@ async def test_reminder_fired_while_the_notifier_is_down_arrives_once_it_is_back
 ) -> None:
     async with running_system(tmp_path) as system:
         agent, task_id = "down5", "t5"
-        due = await system.now() + timedelta(days=1)
-        task = await assign(system, agent, task_id, due)
+        ahead, lead = spans(system, days=10)  # the reminder soon, the due time far off
+        due = await system.now() + ahead
+        task = await assign(system, agent, task_id, due, go_duration(ahead - 2 * lead))
         reminder = job_name(agent, task_id, "reminder")
 
         system.notifier.kill9()
@@ -281,8 +303,9 @@ async def test_reminder_fired_while_the_notifier_is_down_arrives_once_it_is_back
 async def test_reminder_survives_kill_9_of_both_sidecars(tmp_path: Path) -> None:
     async with running_system(tmp_path) as system:
         agent, task_id = "crash6", "t6"
-        due = await system.now() + timedelta(days=1)
-        task = await assign(system, agent, task_id, due)
+        ahead, lead = spans(system, days=5)  # on real time: room for both restarts
+        due = await system.now() + ahead
+        task = await assign(system, agent, task_id, due, go_duration(lead))
 
         system.agent_sidecar.kill9()
         system.notifier_sidecar.kill9()
@@ -344,15 +367,16 @@ async def test_lab_schedules_runs_reports_and_deletes_jobs(system: System) -> No
     logged = sorted(json.dumps(d, sort_keys=True) for d in lab_data_logged(system))
     assert logged == sorted(json.dumps(d, sort_keys=True) for d in (default, custom))
 
+    _, lead = spans(system)
     r = await system.client.post(
-        f"{base}/schedule-task", params={"job_name": "lab-delete", "due_time": "1h"}
+        f"{base}/schedule-task", params={"job_name": "lab-delete", "due_time": go_duration(lead)}
     )
     assert r.status_code == 201, r.text
     assert (await system.client.get(f"{base}/task-status/lab-delete")).status_code == 200
     r = await system.client.delete(f"{base}/delete-task/lab-delete")
     assert r.status_code == 204, r.text
     assert (await system.client.get(f"{base}/task-status/lab-delete")).status_code == 404
-    await system.advance(duration="2h")
+    await system.advance(seconds=2 * lead.total_seconds())
     await system.settle()
     assert system.agent.output().count(LAB_CALL) == 2  # the deleted job never ran
 
@@ -383,13 +407,14 @@ async def test_lab_values_the_runtime_refuses_are_400_naming_the_parameter(
 
 async def test_assign_task_by_direct_actor_invocation(system: System) -> None:
     agent, task_id = "direct8", "t8"
-    due = await system.now() + timedelta(days=1)
+    ahead, lead = spans(system, days=1)
+    due = await system.now() + ahead
     body = {
         "id": task_id,
         "title": "via the actor API",
         "assignee": "bob",
         "due_at": due.isoformat(),
-        "remind_before": "PT1H",
+        "remind_before": f"PT{int(lead.total_seconds())}S",
     }
     url = f"{system.agent_sidecar.url}/v1.0/actors/{ACTOR_TYPE}/{agent}/method/AssignTask"
     r = await system.client.post(url, json=body)
@@ -400,7 +425,7 @@ async def test_assign_task_by_direct_actor_invocation(system: System) -> None:
 
     task = await get_task(system, agent, task_id)
     assert task["title"] == "via the actor API" and task["status"] == "open"
-    assert at(task["remind_at"]) == due - timedelta(hours=1)
+    assert at(task["remind_at"]) == due - lead
 
     await system.advance_to(at(task["remind_at"]) + timedelta(seconds=1))
     await wait_notified(system, agent, task_id, "reminder")
@@ -447,6 +472,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(system: System) -> Non
 # -- 10. fires racing idle deactivation -------------------------------------------------------
 
 
+@pytest.mark.local_only("makes actors idle for 23 h of dev-clock time")
 async def test_idle_deactivation_never_cuts_a_fire_turn_short(system: System) -> None:
     """A clock jump makes many actors idle past their deadline *and* their reminders due at once:
     the sidecar deactivates the idle actors one by one while the fires start turns on them. An

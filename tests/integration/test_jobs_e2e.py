@@ -1,4 +1,5 @@
-"""End to end: real sidecar processes, a real app process, real HTTP, a real SQLite scheduler."""
+"""End to end: real sidecar processes (real daprd under ``--runtime dapr``), a real app process,
+real HTTP, a real scheduler."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ._support import RecordingApp, SidecarProcess
+from ._support import RecordingApp, Sidecar, sidecar_for_app
 
 pytestmark = pytest.mark.integration
 
@@ -28,17 +29,17 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def sidecars() -> Iterator[list[SidecarProcess]]:
-    started: list[SidecarProcess] = []
+def sidecars() -> Iterator[list[Sidecar]]:
+    started: list[Sidecar] = []
     yield started
     for sc in started:
         sc.stop()
 
 
 async def test_job_is_delivered_to_a_real_app(
-    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
-    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port).start()
+    sc = sidecar_for_app(tmp_path / "home", "myapp", app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client)
     r = await client.post(
@@ -61,10 +62,10 @@ async def test_job_is_delivered_to_a_real_app(
 
 
 async def test_app_token_is_sent_with_each_trigger(
-    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
     env = {"APP_API_TOKEN": "app-secret"}
-    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port, env=env)
+    sc = sidecar_for_app(tmp_path / "home", "myapp", app.port, env=env)
     sidecars.append(sc.start())
     await sc.wait_healthy(client)
     assert (await client.post(f"{sc.url}/v1.0/jobs/t", json={"dueTime": "0s"})).status_code == 204
@@ -73,10 +74,10 @@ async def test_app_token_is_sent_with_each_trigger(
 
 
 async def test_failing_app_gets_default_retries_then_job_is_dropped(
-    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
     app.answer(503)
-    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", app.port).start()
+    sc = sidecar_for_app(tmp_path / "home", "myapp", app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client)
     assert (await client.post(f"{sc.url}/v1.0/jobs/f", json={"dueTime": "0s"})).status_code == 204
@@ -92,10 +93,10 @@ async def test_failing_app_gets_default_retries_then_job_is_dropped(
 
 
 async def test_kill9_loses_nothing_and_never_fires_early(
-    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
     home = tmp_path / "home"
-    first = SidecarProcess.for_app(home, "myapp", app.port).start()
+    first = sidecar_for_app(home, "myapp", app.port).start()
     sidecars.append(first)
     await first.wait_healthy(client)
     due = datetime.now(UTC) + timedelta(seconds=3)
@@ -105,7 +106,7 @@ async def test_kill9_loses_nothing_and_never_fires_early(
         assert (await client.post(f"{first.url}/v1.0/jobs/{name}", json=body)).status_code == 204
     first.kill9()
 
-    second = SidecarProcess.for_app(home, "myapp", app.port).start()
+    second = sidecar_for_app(home, "myapp", app.port).start()
     sidecars.append(second)
     await second.wait_healthy(client)
 
@@ -119,10 +120,10 @@ async def test_kill9_loses_nothing_and_never_fires_early(
 
 
 async def test_jobs_wait_for_an_app_that_is_not_running(
-    tmp_path: Path, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
     late_app = RecordingApp(tmp_path, "late")
-    sc = SidecarProcess.for_app(tmp_path / "home", "myapp", late_app.port).start()
+    sc = sidecar_for_app(tmp_path / "home", "myapp", late_app.port).start()
     sidecars.append(sc)
     await sc.wait_healthy(client, "/v1.0/healthz/outbound")
     assert (await client.post(f"{sc.url}/v1.0/jobs/w", json={"dueTime": "0s"})).status_code == 204
@@ -138,11 +139,11 @@ async def _async(value: object) -> object:
 
 
 async def test_invocation_between_two_separately_started_sidecars(
-    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[SidecarProcess]
+    tmp_path: Path, app: RecordingApp, client: httpx.AsyncClient, sidecars: list[Sidecar]
 ) -> None:
     home = tmp_path / "home"
-    target = SidecarProcess.for_app(home, "target", app.port).start()
-    caller = SidecarProcess.for_app(home, "caller", None).start()
+    target = sidecar_for_app(home, "target", app.port).start()
+    caller = sidecar_for_app(home, "caller", None).start()
     sidecars += [target, caller]
     await target.wait_healthy(client)
     await caller.wait_healthy(client)
