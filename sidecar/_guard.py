@@ -41,7 +41,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 _HANDLED = (signal.SIGTERM, signal.SIGUSR1, signal.SIGCHLD)
 _DEFAULTS = (*_HANDLED, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ)
-_PARENT_POLL = 0.5  # seconds; only where the kernel cannot tell us (no prctl)
+_PARENT_POLL = 0.5  # seconds, on a thread; only where the kernel cannot tell us (no prctl)
 
 
 class Guard:
@@ -94,11 +94,9 @@ class Guard:
         self.asked.clear()
 
     def _sleep(self) -> None:
-        timeout = None
+        timeout = None  # every signal (SIGCHLD too) writes to the wakeup pipe and ends the wait
         if self.stop_at is not None and not self.killed:
             timeout = max(0.0, self.stop_at - time.monotonic())
-        if not _has_prctl():  # the parent-polling thread needs the loop to look again
-            timeout = min(timeout if timeout is not None else _PARENT_POLL, _PARENT_POLL)
         with contextlib.suppress(InterruptedError):
             ready, _, _ = select.select([self._wake_r], [], [], timeout)
             if ready:
@@ -129,10 +127,10 @@ class Guard:
             left = descendants(me)
             if not left:
                 return
-            for pid, _parent in left:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            for pid, parent in left:
+            killed = [(pid, parent) for pid, parent in left if _kill(pid)]
+            if not killed:
+                return  # what is left cannot be killed by us (another user's, setuid)
+            for pid, parent in killed:
                 if parent == me:
                     with contextlib.suppress(ChildProcessError):
                         os.waitpid(pid, 0)
@@ -153,6 +151,16 @@ def descendants(root: int) -> list[tuple[int, int]]:
         found.append((pid, parent))
         todo.extend((child, pid) for child in children.get(pid, []))
     return found
+
+
+def _kill(pid: int) -> bool:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True  # gone already; a zombie child of ours still needs reaping
+    except PermissionError:
+        return False
+    return True
 
 
 def _has_prctl() -> bool:
@@ -196,7 +204,8 @@ def _report(fd: int, text: str) -> None:
 def _exit_like(code: int) -> int:
     """Exit as the app did: with its code, or killed by the same signal."""
     if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL and SIGSTOP have no handler
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
         return 128 - code  # the signal did not end us (it is ignored or stops): say which it was
     return code
