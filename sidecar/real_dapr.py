@@ -239,6 +239,10 @@ async def run(run_file: RunFile, stop: asyncio.Event) -> int:
             args = daprd_args(app, bins["daprd"], data, http, grpc)
             daprds.append(Child(f"DAPR - {app.app_id}", args, app.app_dir))
             await daprds[-1].start()
+            # one daprd at a time through component init: two opening a new state.sqlite file
+            # together race for its WAL switch, and the loser exits ("database is locked")
+            outbound = f"http://127.0.0.1:{http}/v1.0/healthz/outbound"
+            await wait_http(outbound, 60, f"daprd {app.app_id} components", 204)
             if app.command:
                 env = app_env(app, http, grpc)
                 apps.append(Child(f"APP - {app.app_id}", app.command, app.app_dir, env))

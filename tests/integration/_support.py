@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -144,6 +145,10 @@ def write_statestore(resources: Path, db_path: Path) -> Path:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     component = resources / "statestore.yaml"
     component.write_text(STATESTORE_YAML.format(path=db_path.resolve()))
+    # Switching a new file to WAL takes an exclusive lock that SQLite refuses at once, busy
+    # timeout or not; two daprds opening a fresh file together fail their start on it.
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
     return component
 
 
