@@ -79,7 +79,8 @@ def app_config(source: Path | None, db: Path, target: Path) -> Path:
     return target
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Whether ``port`` on the loopback address can be bound now."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))
@@ -161,7 +162,7 @@ class ControlPlane:
 
     async def start(self) -> None:
         self.data.mkdir(parents=True, exist_ok=True)
-        taken = [p for p in CONTROL_PLANE_PORTS if not _port_free(p)]
+        taken = [p for p in CONTROL_PLANE_PORTS if not port_free(p)]
         if taken:
             raise RealDaprError(
                 f"port(s) {', '.join(map(str, taken))} already in use: is another real-Dapr run"

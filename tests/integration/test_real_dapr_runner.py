@@ -18,7 +18,13 @@ import httpx
 import pytest
 
 from sidecar._runner import free_port
-from sidecar.real_dapr import CONTROL_PLANE_PORTS, RealDaprError, binaries, install_dir
+from sidecar.real_dapr import (
+    CONTROL_PLANE_PORTS,
+    RealDaprError,
+    binaries,
+    install_dir,
+    port_free,
+)
 
 try:
     binaries(install_dir())
@@ -118,15 +124,7 @@ def _wait(check: object, timeout: float, root: Path, what: str) -> None:
 
 
 def _ports_free() -> bool:
-    import socket
-
-    for port in CONTROL_PLANE_PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
+    return all(port_free(port) for port in CONTROL_PLANE_PORTS)
 
 
 def test_job_reaches_the_app_through_real_daprd_and_ctrl_c_stops_everything(
