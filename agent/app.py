@@ -10,10 +10,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from dapr.ext.fastapi import DaprActor
 from fastapi import FastAPI
-from httpx_aiohttp import HttpxAiohttpClient
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
+from appkit.http_client import pooled_client
 
 from . import _errors
 from ._runtime import AgentRuntime
@@ -83,9 +83,3 @@ async def _register(dapr_actor: DaprActor | None, runtime: AgentRuntime) -> None
         actor_factory=runtime.create_actor,
         actor_client=runtime.actor_client,
     )
-
-
-def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """httpx's API over aiohttp's connection pool, which stays fast under many concurrent calls."""
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=128)
-    return HttpxAiohttpClient(timeout=timeout, limits=limits)

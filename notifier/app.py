@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
-from httpx_aiohttp import HttpxAiohttpClient
 
 from appkit import edge
+from appkit.http_client import pooled_client
 
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
@@ -131,9 +131,3 @@ async def _error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotifierError)
     logger.warning("%s", exc)
     return edge.error_json(exc.status, exc.code, exc.message)
-
-
-def pooled_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """httpx's API over aiohttp's connection pool, which stays fast under many concurrent calls."""
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=128)
-    return HttpxAiohttpClient(timeout=timeout, limits=limits)
