@@ -1,6 +1,10 @@
 """The agent end to end: tasks assigned per second across many agents, assign latency (p50,
 p99), and the latency from a reminder's due time to its notification being stored.
 
+Meanwhile a probe asks the pm-agent sidecar's ``/v1.0/healthz`` every 20 ms, one request at a
+time; its worst answer time bounds the sidecar's worst event-loop stall under this load from
+outside (a stalled loop answers nothing), and it works the same on real daprd.
+
 Usage: ./dev bench agent_e2e [--assign 2000] [--agents 100] [--clients 16] [--fires 200]
                              [--runtimes separate,local,dapr]
 ``separate`` runs the four processes (two sidecars, agent, notifier) apart; ``local`` runs the
@@ -12,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +92,41 @@ async def due_to_stored(system: System, tasks: int) -> dict[str, float]:
     }
 
 
+class StallProbe:
+    """Times one ``GET /v1.0/healthz`` on the sidecar every ``interval`` s while running."""
+
+    def __init__(self, url: str, interval: float = 0.02) -> None:
+        self.url = url + "/v1.0/healthz"
+        self.interval = interval
+        self.samples: list[float] = []
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with HttpxAiohttpClient(timeout=60) as client:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                await client.get(self.url)
+                self.samples.append(time.perf_counter() - t0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+
+    def figures(self) -> dict[str, float]:
+        ms = [s * 1000 for s in self.samples]
+        return {"probes": len(ms), "p99_ms": round(pct(ms, 0.99), 1), "max_ms": round(max(ms), 1)}
+
+
+async def probed(probe: StallProbe, work: Awaitable[dict[str, float]]) -> dict[str, float]:
+    """Run ``work`` with ``probe`` beside it; the probe's figures join the result."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(probe.run(stop))
+    try:
+        result = await work
+    finally:
+        stop.set()
+        await task
+    stall = probe.figures()
+    return {**result, "healthz_p99_ms": stall["p99_ms"], "healthz_max_ms": stall["max_ms"]}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assign", type=int, default=2000)
@@ -105,9 +146,11 @@ async def measure(runtime: str, args: argparse.Namespace) -> None:
         try:
             async with HttpxAiohttpClient(timeout=60) as client:
                 await system.start(client, timeout=120)
-            result = await assign_load(system, args.assign, args.agents, args.clients)
+            load = assign_load(system, args.assign, args.agents, args.clients)
+            result = await probed(StallProbe(system.agent_sidecar_url), load)
             print(json.dumps({"bench": "agent_assign", "runtime": runtime, **result}))
-            result = await due_to_stored(system, args.fires)
+            fires = due_to_stored(system, args.fires)
+            result = await probed(StallProbe(system.agent_sidecar_url), fires)
             print(json.dumps({"bench": "agent_due_to_stored", "runtime": runtime, **result}))
         finally:
             system.stop()

@@ -194,6 +194,7 @@ class System:
         ports = {name: free_port() for name in ("agent", "agent_http", "notifier", "notifier_http")}
         self.agent_url = f"http://127.0.0.1:{ports['agent']}"
         self.notifier_url = f"http://127.0.0.1:{ports['notifier']}"
+        self.agent_sidecar_url = f"http://127.0.0.1:{ports['agent_http']}"
         agent_env = {
             "PM_NOTIFIER_APP_ID": NOTIFIER,
             "PM_JOB_RETRY_INTERVAL": retry_interval,
