@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
-import uvicorn
-
 from appkit.logs import configure_logging
+from appkit.serve import serve
 
 from ._settings import AgentSettings
 from .app import create_app
@@ -15,12 +14,7 @@ from .app import create_app
 def main() -> None:
     configure_logging()
     settings = AgentSettings.from_env(os.environ)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.app_host,
-        port=settings.app_port,
-        access_log=False,  # a line per request buries the lines that say what happened
-    )
+    serve(create_app(settings), settings.app_host, settings.app_port)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 8192
+# Idle keep-alive: longer than the clients' (apps' and the app channel's pools: 5 s; httpx: 5 s),
+# so a client never writes a request into a connection the server is closing (uvicorn's default
+# of 5 s equals theirs and races them). daprd's Go server keeps idle connections open longer.
+KEEPALIVE_SECONDS = 75
 
 
 class QuietServer(uvicorn.Server):
@@ -102,5 +106,6 @@ def server(app: Any, *, graceful_seconds: float) -> QuietServer:
             server_header=False,  # daprd sends none of its own (an app's passes through)
             limit_concurrency=MAX_CONNECTIONS,
             timeout_graceful_shutdown=int(graceful_seconds),
+            timeout_keep_alive=KEEPALIVE_SECONDS,
         )
     )

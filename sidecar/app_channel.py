@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 # What Go's net/http client (daprd's) sends of its own; it adds no Accept and no Content-Type.
 GO_CLIENT_HEADERS = {"user-agent": "Go-http-client/1.1", "accept-encoding": "gzip"}
 
+# How long an idle pooled connection to the app is kept: below the apps' servers' keep-alive
+# (75 s for ours; uvicorn's default is 5 s, which a 5 s pool can race), so this side closes first.
+KEEPALIVE_SECONDS = 4.0
+
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -39,7 +43,7 @@ def outbound_client(max_connections: int) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=256)
 
     def session() -> aiohttp.ClientSession:  # made on first use, inside the event loop
-        connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=5.0)
+        connector = aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS)
         skip = ("Accept", "Content-Type")
         return aiohttp.ClientSession(connector=connector, skip_auto_headers=skip)
 
