@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.faults._ha import HASystem, ha_victims  # noqa: E402
 from tests.faults._system import (  # noqa: E402
     AGENT,
     AGENT_SIDECAR,
@@ -31,6 +33,7 @@ from tests.faults._system import (  # noqa: E402
     NOTIFIER,
     NOTIFIER_SIDECAR,
     RUNNER,
+    Verdict,
     run_fault_scenario,
 )
 
@@ -51,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=",".join(DEFAULT_VICTIMS),
         help=f"comma-separated, from {','.join(VICTIMS)}",
     )
+    parser.add_argument("--ha", action="store_true", help="HA topology on real Dapr")
     parser.add_argument("--keep", type=Path, help="keep the home, state file and logs here")
     return parser.parse_args(argv)
 
@@ -58,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def soak(args: argparse.Namespace, root: Path) -> int:
     window = args.window or max(20.0, args.tasks / 25)
     victims = tuple(v for v in args.victims.split(",") if v)
+    if args.ha:
+        return await report(args, root, window, await soak_ha(args, root, window))
     unknown = set(victims) - set(VICTIMS)
     if unknown:
         raise SystemExit(f"unknown victims: {sorted(unknown)}")
@@ -75,11 +81,33 @@ async def soak(args: argparse.Namespace, root: Path) -> int:
         victims=victims,
         as_runner=victims == (RUNNER,),
     )
+    return await report(args, root, window, verdict)
+
+
+async def soak_ha(args: argparse.Namespace, root: Path, window: float) -> Verdict:
+    victims = ha_victims(random.Random(args.seed))
+    return await run_fault_scenario(
+        root,
+        tasks=args.tasks,
+        agents=args.agents or max(4, args.tasks // 25),
+        seed=args.seed,
+        window=window,
+        kills=args.kills or max(len(victims), int(window / 8)),
+        lead=args.lead or 8 + args.tasks * 0.03,
+        settle=args.settle,
+        victims=victims,
+        system=HASystem(root),
+    )
+
+
+async def report(args: argparse.Namespace, root: Path, window: float, verdict: Verdict) -> int:
     print(f"fault soak: tasks={args.tasks} seed={args.seed} window={window:.0f}s root={root}")
     for name, value in verdict.counts().items():
         print(f"  {name:24} {value}")
     print(f"  {'seconds':24} {verdict.seconds:.1f}")
     print(f"  kills: {', '.join(verdict.kills)}")
+    for move in verdict.moves:
+        print(f"  actors moved: {move}")
     for label, ids in (
         ("missing", verdict.missing),
         ("early", verdict.early),
