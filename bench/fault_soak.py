@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.faults._ha import HASystem, ha_victims  # noqa: E402
+from tests.faults._ha_local import LocalHASystem  # noqa: E402
 from tests.faults._system import (  # noqa: E402
     AGENT,
     AGENT_SIDECAR,
@@ -33,6 +34,7 @@ from tests.faults._system import (  # noqa: E402
     NOTIFIER,
     NOTIFIER_SIDECAR,
     RUNNER,
+    System,
     Verdict,
     run_fault_scenario,
 )
@@ -55,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from {','.join(VICTIMS)}",
     )
     parser.add_argument("--ha", action="store_true", help="HA topology on real Dapr")
+    parser.add_argument(
+        "--runtime", choices=("dapr", "local"), default="dapr", help="of --ha (default dapr)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the home, state file and logs here")
     return parser.parse_args(argv)
 
@@ -86,6 +91,10 @@ async def soak(args: argparse.Namespace, root: Path) -> int:
 
 async def soak_ha(args: argparse.Namespace, root: Path, window: float) -> Verdict:
     victims = ha_victims(random.Random(args.seed))
+    system: System = HASystem(root)
+    if args.runtime == "local":  # no scheduler replicas: each sidecar schedules from the home
+        victims = (f"{AGENT}-0", f"{AGENT}-1", NOTIFIER)
+        system = LocalHASystem(root)
     return await run_fault_scenario(
         root,
         tasks=args.tasks,
@@ -96,7 +105,7 @@ async def soak_ha(args: argparse.Namespace, root: Path, window: float) -> Verdic
         lead=args.lead or 8 + args.tasks * 0.03,
         settle=args.settle,
         victims=victims,
-        system=HASystem(root),
+        system=system,
     )
 
 
