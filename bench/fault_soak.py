@@ -102,7 +102,7 @@ async def soak_ha(args: argparse.Namespace, root: Path, window: float) -> Verdic
         seed=args.seed,
         window=window,
         kills=args.kills or max(len(victims), int(window / 8)),
-        lead=args.lead or 8 + args.tasks * 0.03,
+        lead=args.lead or 10 + args.tasks * 0.1,  # real Dapr assigns slower
         settle=args.settle,
         victims=victims,
         system=system,

@@ -170,7 +170,7 @@ class HASystem(System):
             "PM_NOTIFIER_APP_ID": NOTIFIER,
             "PM_JOB_RETRY_INTERVAL": retry_interval,
             "PM_JOB_MAX_RETRIES": str(max_retries),
-            "PM_HTTP_TIMEOUT": "10",
+            "PM_HTTP_TIMEOUT": "30",  # eight daprds and six apps share two cores
         }
         self.agents = [
             DaprdApp(root, f"{AGENT}-{i}", "agent", agent_env, planes)
