@@ -18,12 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.faults._ha import HASystem, ha_victims  # noqa: E402
+from tests.faults._ha_local import LocalHASystem  # noqa: E402
 from tests.faults._system import (  # noqa: E402
     AGENT,
     AGENT_SIDECAR,
@@ -31,6 +34,8 @@ from tests.faults._system import (  # noqa: E402
     NOTIFIER,
     NOTIFIER_SIDECAR,
     RUNNER,
+    System,
+    Verdict,
     run_fault_scenario,
 )
 
@@ -51,6 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=",".join(DEFAULT_VICTIMS),
         help=f"comma-separated, from {','.join(VICTIMS)}",
     )
+    parser.add_argument("--ha", action="store_true", help="HA topology on real Dapr")
+    parser.add_argument(
+        "--runtime", choices=("dapr", "local"), default="dapr", help="of --ha (default dapr)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the home, state file and logs here")
     return parser.parse_args(argv)
 
@@ -58,6 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def soak(args: argparse.Namespace, root: Path) -> int:
     window = args.window or max(20.0, args.tasks / 25)
     victims = tuple(v for v in args.victims.split(",") if v)
+    if args.ha:
+        return await report(args, root, window, await soak_ha(args, root, window))
     unknown = set(victims) - set(VICTIMS)
     if unknown:
         raise SystemExit(f"unknown victims: {sorted(unknown)}")
@@ -75,11 +86,37 @@ async def soak(args: argparse.Namespace, root: Path) -> int:
         victims=victims,
         as_runner=victims == (RUNNER,),
     )
+    return await report(args, root, window, verdict)
+
+
+async def soak_ha(args: argparse.Namespace, root: Path, window: float) -> Verdict:
+    victims = ha_victims(random.Random(args.seed))
+    system: System = HASystem(root)
+    if args.runtime == "local":  # no scheduler replicas: each sidecar schedules from the home
+        victims = (f"{AGENT}-0", f"{AGENT}-1", NOTIFIER)
+        system = LocalHASystem(root)
+    return await run_fault_scenario(
+        root,
+        tasks=args.tasks,
+        agents=args.agents or max(4, args.tasks // 25),
+        seed=args.seed,
+        window=window,
+        kills=args.kills or max(len(victims), int(window / 8)),
+        lead=args.lead or 10 + args.tasks * 0.1,  # real Dapr assigns slower
+        settle=args.settle,
+        victims=victims,
+        system=system,
+    )
+
+
+async def report(args: argparse.Namespace, root: Path, window: float, verdict: Verdict) -> int:
     print(f"fault soak: tasks={args.tasks} seed={args.seed} window={window:.0f}s root={root}")
     for name, value in verdict.counts().items():
         print(f"  {name:24} {value}")
     print(f"  {'seconds':24} {verdict.seconds:.1f}")
     print(f"  kills: {', '.join(verdict.kills)}")
+    for move in verdict.moves:
+        print(f"  actors moved: {move}")
     for label, ids in (
         ("missing", verdict.missing),
         ("early", verdict.early),

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ._delivery import Deliverer
 from ._errors import StateStoreError
-from ._store import StateStore
+from ._store import StateStore, Stored
 
 logger = logging.getLogger(__name__)
 AGENTS_KEY = "notifications-agents"
@@ -42,17 +42,38 @@ class NotificationService:
 
     async def accept(self, notification: dict[str, Any]) -> Intake:
         nid = notification["id"]
-        record = {"notification": notification, "delivered": False, "received_at": self._stamp()}
-        if not await self._store.insert(_key(nid), record):
-            stored = await self._store.get(_key(nid))
-            if stored is not None and stored.value.get("delivered"):
-                logger.info("notification %s already delivered; acknowledging", nid)
-                return Intake.DUPLICATE
-            record = stored.value if stored is not None else record
+        stored = await self._stored_or_insert(_key(nid), notification)
+        if stored is not None and stored.value.get("delivered"):
+            logger.info("notification %s already delivered; acknowledging", nid)
+            return Intake.DUPLICATE
         await self._index(str(notification.get("agent_id", "")), nid)
         await self._deliverer.deliver(notification)
-        await self._store.save(_key(nid), {**record, "delivered": True})
+        await self._mark_delivered(_key(nid))
         return Intake.DELIVERED
+
+    async def _stored_or_insert(self, key: str, notification: dict[str, Any]) -> Stored | None:
+        """The record already stored at ``key``, or None after storing a new one. Read first: a
+        first-write insert over an existing key is a 409 on most stores, but daprd's state.redis
+        answers 500 (as for any failure), so only a lost race may take that path."""
+        stored = await self._store.get(key)
+        if stored is None:
+            record = {
+                "notification": notification,
+                "delivered": False,
+                "received_at": self._stamp(),
+            }
+            if await self._store.insert(key, record):
+                return None
+            stored = await self._store.get(key)
+        return stored
+
+    async def _mark_delivered(self, key: str) -> None:
+        """Save the record as delivered, conditional on its ETag: a key first written with
+        first-write concurrency refuses unconditional saves on some stores (daprd's
+        state.redis); a mismatch means a concurrent intake marked it already."""
+        stored = await self._store.get(key)
+        if stored is not None and not stored.value.get("delivered"):
+            await self._store.save(key, {**stored.value, "delivered": True}, stored.etag)
 
     async def history(self, agent_id: str | None, task_id: str | None) -> list[dict[str, Any]]:
         agents = [agent_id] if agent_id is not None else await self._list_of(AGENTS_KEY)

@@ -144,6 +144,7 @@ class Verdict:
     unexpected: list[str] = field(default_factory=list)
     not_listed: list[str] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
+    moves: list[str] = field(default_factory=list)  # actors seen moving off a killed replica
     seconds: float = 0.0
 
     @property
@@ -202,6 +203,7 @@ class System:
             "PM_HTTP_TIMEOUT": "10",
         }
         self.procs: dict[str, SidecarProcess | AppProcess | RunnerProcess] = {}
+        self.moves: list[str] = []
         if as_runner:
             self.procs[RUNNER] = self._runner(ports, agent_env, runtime)
             return
@@ -435,12 +437,14 @@ async def run_fault_scenario(
     settle: float,
     victims: tuple[str, ...] = DEFAULT_VICTIMS,
     as_runner: bool = False,
+    system: System | None = None,
 ) -> Verdict:
     """Start the system, assign ``tasks`` reminders due over ``window`` seconds starting ``lead``
     seconds from now, kill -9 per a seeded plan while they fire, wait ``settle`` seconds at most
-    after the last one is due, and judge what was stored."""
+    after the last one is due, and judge what was stored. ``system``: another topology (the
+    HA one) instead of the four processes."""
     rng = random.Random(seed)
-    system = System(root, as_runner=as_runner)
+    system = system or System(root, as_runner=as_runner)
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=30) as client:
         try:
@@ -456,7 +460,7 @@ async def run_fault_scenario(
             remaining = (last_due - datetime.now(UTC)).total_seconds()
             await system.wait_for_all(planned, max(0.0, remaining) + settle)
             verdict = await system.verdict(client, planned)
-            verdict.kills = done
+            verdict.kills, verdict.moves = done, system.moves
         finally:
             system.stop()
     verdict.seconds = time.monotonic() - started

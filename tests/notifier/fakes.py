@@ -18,6 +18,10 @@ class FakeStateSidecar:
         self.webhook_failures = 0
         self.tokens: set[str | None] = set()
         self.down = False
+        # As daprd's state.redis: a key saved with first-write concurrency refuses every later
+        # save that brings no ETag (500 ERR_STATE_SAVE from its Lua script), not only inserts.
+        self.first_write_sticks = False
+        self.first_written: set[str] = set()
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -41,10 +45,15 @@ class FakeStateSidecar:
             key, current = item["key"], self.rows.get(item["key"])
             first_write = item.get("options", {}).get("concurrency") == "first-write"
             guarded = "etag" in item or first_write
+            if self.first_write_sticks and key in self.first_written and "etag" not in item:
+                body = {"errorCode": "ERR_STATE_SAVE", "message": f"failed to set key {key}"}
+                return httpx.Response(500, json=body)
             if guarded and (current[1] if current else None) != item.get("etag"):
                 body = {"errorCode": "ERR_STATE_SAVE", "message": "possible etag mismatch"}
                 return httpx.Response(409, json=body)
             self.rows[key] = (item["value"], uuid.uuid4().hex)
+            if first_write:
+                self.first_written.add(key)
         return httpx.Response(204)
 
     def _get(self, key: str) -> httpx.Response:

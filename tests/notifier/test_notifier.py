@@ -28,6 +28,21 @@ async def test_new_notification_is_stored_logged_and_forwarded(
     assert sidecar.tokens == {"tok"}
 
 
+async def test_a_store_whose_first_write_keys_need_their_etag_still_records_the_delivery(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    """daprd's state.redis refuses a save without ETag of a key first written with first-write
+    concurrency: marking the record delivered must bring the record's ETag."""
+    sidecar.first_write_sticks = True
+    response = await client.post("/notifications", json=note())
+    assert response.status_code == 201, response.text
+    (listed,) = (await client.get("/notifications")).json()["notifications"]
+    assert listed["delivered"] is True
+    again = await client.post("/notifications", json=note())
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert len(sidecar.webhook_calls) == 1
+
+
 async def test_repeated_id_is_acknowledged_not_redelivered(
     client: httpx.AsyncClient, sidecar: FakeStateSidecar
 ) -> None:
