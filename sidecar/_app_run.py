@@ -2,7 +2,7 @@
 
 Start: the sidecar, then the app's command under its guard (cwd = ``appDirPath``, the environment
 the Dapr CLI gives apps), and ``appPID``/``appCommand``/``cliPID`` in the sidecar's metadata. App
-output lines are shown as ``== APP - <appID> == <line>`` and kept in
+output lines are shown as ``== APP - <appID> == <line>`` (one app alone: as written) and kept in
 ``<appDirPath>/.dapr/logs/<appID>_app_<ts>.log``; the sidecar's log records go to
 ``<appID>_daprd_<ts>.log``. Stop: ``drain`` (the sidecar stops calling the app), ``stop_app``,
 then the sidecar.
@@ -50,6 +50,7 @@ class RunSettings:
     dev_clock: bool = False
     grace: float = 5.0  # seconds between SIGTERM and SIGKILL
     umask: int | None = None  # the apps' umask (None: the runner's)
+    prefixed: bool = True  # `== APP - <appID> == ` before each line (`-f`); one app: as written
 
 
 class _AppRecords(logging.Filter):
@@ -239,7 +240,7 @@ class AppRun:
         self.sidecar.extended["daprdLogPath"] = str(path)
 
     async def _emit(self, line: str) -> None:
-        text = f"== APP - {self.app_id} == {line}\n"
+        text = f"== APP - {self.app_id} == {line}\n" if self.settings.prefixed else f"{line}\n"
         console = self.settings.console if self.app.app_log.to_console else None
         await self.settings.output.write(text, console, self._app_log)
 

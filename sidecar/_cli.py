@@ -122,6 +122,7 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             stop=stop,
             extended=extended,
             app_umask=app_umask,
+            prefixed=args.run_file is not None,
         )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -47,13 +47,15 @@ async def run_apps(
     console: TextIO | None = None,
     extended: Mapping[str, str] | None = None,
     app_umask: int | None = None,
+    prefixed: bool = True,
 ) -> dict[str, int]:
     """Start every app with its sidecar; return when all have exited or ``stop`` is set.
 
     Raises RunnerError (or the sidecar's ComponentError) when one cannot start; those already
     started are stopped first. ``extended`` adds metadata such as ``runTemplatePath``;
-    ``app_umask`` is the umask the apps get (default: the runner's). Returns the apps that
-    exited on their own with a non-zero code, and those codes.
+    ``app_umask`` is the umask the apps get (default: the runner's); ``prefixed`` puts
+    ``== APP - <appID> ==`` before each app output line, as ``dapr run -f`` does. Returns the
+    apps that exited on their own with a non-zero code, and those codes.
     """
     output = LineWriter()
     settings = RunSettings(
@@ -64,6 +66,7 @@ async def run_apps(
         dev_clock=dev_clock,
         grace=grace,
         umask=app_umask,
+        prefixed=prefixed,
     )
     try:
         runs = [AppRun(app, settings) for app in apps]
