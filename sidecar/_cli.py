@@ -2,8 +2,8 @@
 ``sidecar reset``.
 
 The only place that configures logging, the process umask and signal handlers (SIGINT, SIGTERM).
-Exit codes: 0 normal, 1 start-up error (one line on stderr) or an app that exited with an error,
-2 usage error, 130 Ctrl-C.
+Exit codes, as the Dapr CLI's: 0 normal (also after Ctrl-C or SIGTERM), 1 start-up error (one
+line on stderr) or an app that exited with an error, 2 usage error.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ._reset import ResetError, reset
 from ._runfile import AppConfig, LogDestination, RunFileError, SharedConfig, load_run_file
 from ._runfile import default_resources_dir as _default_resources
 from ._runner import LOG_FORMAT, RunnerError, run_apps
+from ._status import StatusStyle
 from .components import ComponentError
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,9 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
     apps, extended, project = _apps(args, command)
     home = private_dir(_home(args, project))
     stop = asyncio.Event()
-    received: list[int] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_signal, sig, received, stop)
+        loop.add_signal_handler(sig, _on_signal, sig, stop)
     try:
         failed = await run_apps(
             apps,
@@ -123,19 +123,19 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             extended=extended,
             app_umask=app_umask,
             prefixed=args.run_file is not None,
+            status=StatusStyle.TEXT,
         )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    return _exit_code(received, failed)
+    return _exit_code(failed)
 
 
-def _exit_code(received: list[int], failed: dict[str, int]) -> int:
-    if signal.SIGINT in received:
-        return 130
-    if failed and not received:
+def _exit_code(failed: dict[str, int]) -> int:
+    """As ``dapr run``: 0 after a signal or when every app exited with 0; 1 when one failed."""
+    if failed:
         listed = ", ".join(f"{app} (code {code})" for app, code in failed.items())
-        log.error("stopped because apps exited with errors: %s", listed)
+        log.error("apps exited with errors: %s", listed)
         return 1
     return 0
 
@@ -151,9 +151,8 @@ def _home(args: argparse.Namespace, project: Path) -> Path:
     return home.expanduser().resolve()
 
 
-def _on_signal(sig: int, received: list[int], stop: asyncio.Event) -> None:
+def _on_signal(sig: int, stop: asyncio.Event) -> None:
     log.info("received %s; stopping apps and sidecars", signal.Signals(sig).name)
-    received.append(sig)
     stop.set()
 
 

@@ -160,7 +160,7 @@ async def test_run_file_with_two_apps(
 
     await proc.until(beta_gone, "beta's sidecar to stop")
     await wait_status(proc, http, f"{alpha_url}/healthz")  # alpha keeps running
-    assert await finish(proc, signal.SIGINT) == 130, proc.describe()
+    assert await finish(proc, signal.SIGINT) == 1, proc.describe()  # beta failed
     assert "== APP - alpha == hello from alpha" in proc.stdout()
     assert "== APP - beta == beta says bye" in proc.stdout()
     assert "app beta exited with code 3" in proc.stderr()
