@@ -23,8 +23,10 @@ from ._reset import ResetError, reset
 from ._run_flags import LOG_LEVELS, FlagError, add_run_flags, check_unsupported
 from ._runfile import AppConfig, RunFileError, SharedConfig, load_run_file
 from ._runner import LOG_FORMAT, RunnerError, run_apps
+from ._runs import RunRegistry
 from ._single_app import resources, single_app
 from ._status import StatusStyle
+from ._stop_list import list_text, stop_command
 from .components import ComponentError
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_flags(run)
     run.add_argument("app_command", nargs=argparse.REMAINDER, help="-- CMD ... (optional)")
+    stop = commands.add_parser("stop", help="stop runs started elsewhere, like `dapr stop`")
+    stop.add_argument("-f", "--run-file", type=Path, help="the runs of this dapr.yaml or folder")
+    stop.add_argument("--app-id", "-a", action="append", default=[], help="the run of this app")
+    stop.add_argument("app_ids", nargs="*", help="more app ids")
+    listing = commands.add_parser("list", help="the runs on this machine, like `dapr list`")
+    listing.add_argument("-o", "--output", default="table", choices=["table", "json", "yaml"])
     commands.add_parser(
         "reset",
         parents=[shared],
@@ -91,6 +99,8 @@ def _shared_options() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("stop", "list"):
+        return _stop_or_list(parser, args)
     command = _command(getattr(args, "app_command", []))
     if args.run_file is not None and (args.app_id or command):
         parser.error("-f cannot be combined with --app-id or a command")
@@ -108,6 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _LEVELS = {"warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}
+
+
+def _stop_or_list(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "list":
+        sys.stdout.write(list_text(args.output))
+        return 0
+    if args.run_file is None and not (args.app_id or args.app_ids):
+        parser.error("stop: give -f <dapr.yaml or folder>, or --app-id")
+    return stop_command(args.run_file, [*args.app_id, *args.app_ids])
 
 
 def _configure_logging(level: str) -> None:
@@ -138,6 +157,7 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             app_umask=app_umask,
             prefixed=args.run_file is not None,
             status=StatusStyle.JSON if args.log_as_json else StatusStyle.TEXT,
+            registry=RunRegistry(),
         )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -21,6 +21,7 @@ from ._app_env import app_env, app_protocol, free_port, sidecar_config
 from ._app_run import LOG_FORMAT, AppRun, RunnerError, RunSettings
 from ._output import LineWriter
 from ._runfile import AppConfig
+from ._runs import RunRegistry
 from ._status import QuietLines, RunFileLines, RunLines, SingleAppLines, Status, StatusStyle
 
 __all__ = [
@@ -50,6 +51,7 @@ async def run_apps(
     app_umask: int | None = None,
     prefixed: bool = True,
     status: StatusStyle | None = None,
+    registry: RunRegistry | None = None,
 ) -> dict[str, int]:
     """Start every app with its sidecar; return when all have exited or ``stop`` is set.
 
@@ -58,7 +60,8 @@ async def run_apps(
     ``app_umask`` is the umask the apps get (default: the runner's); ``prefixed`` puts
     ``== APP - <appID> ==`` before each app output line, as ``dapr run -f`` does. Returns the
     apps that exited on their own with a non-zero code, and those codes. With ``status``, the
-    Dapr CLI's status lines are printed too (those of ``dapr run -f`` when ``prefixed``).
+    Dapr CLI's status lines are printed too (those of ``dapr run -f`` when ``prefixed``);
+    ``registry`` records the run for ``sidecar list`` and ``sidecar stop`` while it runs.
     """
     output = LineWriter()
     console = console or sys.stdout
@@ -75,8 +78,10 @@ async def run_apps(
     )
     try:
         runs = [AppRun(app, settings) for app in apps]
-        return await _run(runs, stop or asyncio.Event(), extended or {})
+        return await _run(runs, stop or asyncio.Event(), extended or {}, registry)
     finally:
+        if registry is not None:
+            registry.remove()
         output.close()
 
 
@@ -90,7 +95,10 @@ def _lines(
 
 
 async def _run(
-    runs: Sequence[AppRun], stop: asyncio.Event, extended: Mapping[str, str]
+    runs: Sequence[AppRun],
+    stop: asyncio.Event,
+    extended: Mapping[str, str],
+    registry: RunRegistry | None,
 ) -> dict[str, int]:
     for run in runs:
         run.check_ports()
@@ -101,6 +109,8 @@ async def _run(
             await run.start(extended)
             stack.push_async_callback(run.stop)
             lines.started(run)
+        if registry is not None:
+            registry.record(runs, extended)
         announcer = asyncio.create_task(announce_ready(runs))
         stack.callback(announcer.cancel)
         codes = await asyncio.gather(*(run.supervise(stop) for run in runs))
