@@ -21,7 +21,7 @@ from ._config import default_home, private_dir
 from ._dapr_config import ConfigFileError
 from ._reset import ResetError, reset
 from ._run_flags import LOG_LEVELS, FlagError, add_run_flags, check_unsupported
-from ._runfile import AppConfig, RunFileError, SharedConfig, load_run_file
+from ._runfile import AppConfig, RunFileError, SharedConfig, load_run_file, project_folder
 from ._runner import LOG_FORMAT, RunnerError, run_apps
 from ._runs import RunRegistry
 from ._single_app import resources, single_app
@@ -85,7 +85,7 @@ def _shared_options() -> argparse.ArgumentParser:
         "--home",
         type=Path,
         help="runtime home (default $SIDECAR_HOME, else .dapr/sidecar in the run file's folder,"
-        " or in the current folder without -f)",
+        " or without -f in the nearest folder up holding a dapr.yaml, else the current folder)",
     )
     shared.add_argument(
         "--log-level",
@@ -200,5 +200,5 @@ def _apps(
         return list(run_file.apps), extended, run_file.path.parent
     if args.command == "reset":  # the home, and the state files of the components given
         shared = SharedConfig(resources_paths=resources(args))
-        return [AppConfig(args.app_id or "", Path.cwd(), shared)], {}, Path.cwd()
-    return [single_app(args, command)], {}, Path.cwd()
+        return [AppConfig(args.app_id or "", Path.cwd(), shared)], {}, project_folder(Path.cwd())
+    return [single_app(args, command)], {}, project_folder(Path.cwd())

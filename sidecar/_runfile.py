@@ -154,6 +154,15 @@ def find_run_file(path: Path) -> Path:
     raise RunFileError(f"no dapr.yaml or dapr.yml in folder {path}")
 
 
+def project_folder(folder: Path) -> Path:
+    """The nearest folder from ``folder`` up that holds a run template, else ``folder``: apps
+    started one by one from the app folders of a multi-app project share its runtime home."""
+    for candidate in (folder, *folder.parents):
+        if any((candidate / name).is_file() for name in RUN_FILE_NAMES):
+            return candidate
+    return folder
+
+
 def load_run_file(
     path: Path | str, *, user_home: Path | None = None, dapr: Path | None = None
 ) -> RunFile:
