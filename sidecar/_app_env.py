@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ._config import MAX_BODY_SIZE, SidecarConfig
+from ._dapr_config import load_config
 from ._runfile import AppConfig, SharedConfig
 
 
@@ -44,6 +45,11 @@ def sidecar_config(
         app_health_probe_interval=float(s.app_health_probe_interval or 5),
         app_health_probe_timeout=(s.app_health_probe_timeout or 500) / 1000,
         app_health_threshold=s.app_health_threshold or 3,
+        app_max_concurrency=max(s.app_max_concurrency, 0),
+        enabled_features=load_config(s.config_file).features,
+        default_components=not s.resources_paths,
+        listen_host=s.api_listen_address or "127.0.0.1",
+        placement=not s.placement_disabled,
         api_token=env.get("DAPR_API_TOKEN") or None,
         app_token=env.get("APP_API_TOKEN") or None,
     )

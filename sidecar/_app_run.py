@@ -2,7 +2,7 @@
 
 Start: the sidecar, then the app's command under its guard (cwd = ``appDirPath``, the environment
 the Dapr CLI gives apps), and ``appPID``/``appCommand``/``cliPID`` in the sidecar's metadata. App
-output lines are shown as ``== APP - <appID> == <line>`` and kept in
+output lines are shown as ``== APP - <appID> == <line>`` (one app alone: as written) and kept in
 ``<appDirPath>/.dapr/logs/<appID>_app_<ts>.log``; the sidecar's log records go to
 ``<appID>_daprd_<ts>.log``. Stop: ``drain`` (the sidecar stops calling the app), ``stop_app``,
 then the sidecar.
@@ -18,7 +18,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
 
@@ -29,6 +29,7 @@ from ._output import LINE_LIMIT, LineWriter, drain, pump
 from ._ports import in_use, is_free
 from ._runfile import AppConfig
 from ._sidecar import Sidecar
+from ._status import QuietLines, RunLines
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -50,6 +51,8 @@ class RunSettings:
     dev_clock: bool = False
     grace: float = 5.0  # seconds between SIGTERM and SIGKILL
     umask: int | None = None  # the apps' umask (None: the runner's)
+    prefixed: bool = True  # `== APP - <appID> == ` before each line (`-f`); one app: as written
+    lines: RunLines = field(default_factory=QuietLines)  # the Dapr CLI's status lines
 
 
 class _AppRecords(logging.Filter):
@@ -106,6 +109,7 @@ class AppRun:
         code = None if self.proc is None else self.proc.returncode
         if code is not None:
             log.info("app %s exited with code %s", self.app_id, code)
+            self.settings.lines.app_exited(self, code)
         elif self.sidecar.shutdown_requested.is_set():
             log.info("app %s: shutdown requested through the sidecar API", self.app_id)
         else:
@@ -172,6 +176,7 @@ class AppRun:
         if self.app.daprd_log.to_file:
             self._attach_daprd_log(self._log_path("daprd", stamp))
         await self._start_sidecar()
+        self.settings.lines.sidecar_up(self)
         if self.app.command:
             await self._spawn(self._log_path("app", stamp))
 
@@ -224,10 +229,18 @@ class AppRun:
 
     # logs --------------------------------------------------------------------------------------
 
+    @property
+    def logs_dir(self) -> Path:
+        return self.app.app_dir / ".dapr" / "logs"
+
     def _log_path(self, kind: str, stamp: str) -> Path:
-        dapr = private_dir(self.app.app_dir / ".dapr")  # logs, and by convention state files
-        folder = private_dir(dapr / "logs")
-        return folder / f"{self.app_id}_{kind}_{stamp}.log"
+        private_dir(self.app.app_dir / ".dapr")  # logs, and by convention state files
+        return private_dir(self.logs_dir) / f"{self.app_id}_{kind}_{stamp}.log"
+
+    def note(self, text: str) -> None:
+        """A line of the runner's own where the app's output goes (console, app log)."""
+        console = self.settings.console if self.app.app_log.to_console else None
+        self.settings.output.post(f"{text}\n", console, self._app_log)
 
     def _attach_daprd_log(self, path: Path) -> None:
         handler = logging.FileHandler(path)
@@ -239,7 +252,7 @@ class AppRun:
         self.sidecar.extended["daprdLogPath"] = str(path)
 
     async def _emit(self, line: str) -> None:
-        text = f"== APP - {self.app_id} == {line}\n"
+        text = f"== APP - {self.app_id} == {line}\n" if self.settings.prefixed else f"{line}\n"
         console = self.settings.console if self.app.app_log.to_console else None
         await self.settings.output.write(text, console, self._app_log)
 

@@ -2,8 +2,8 @@
 ``sidecar reset``.
 
 The only place that configures logging, the process umask and signal handlers (SIGINT, SIGTERM).
-Exit codes: 0 normal, 1 start-up error (one line on stderr) or an app that exited with an error,
-2 usage error, 130 Ctrl-C.
+Exit codes, as the Dapr CLI's: 0 normal (also after Ctrl-C or SIGTERM), 1 start-up error (one
+line on stderr) or an app that exited with an error, 2 usage error.
 """
 
 from __future__ import annotations
@@ -18,14 +18,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._config import default_home, private_dir
+from ._dapr_config import ConfigFileError
 from ._reset import ResetError, reset
-from ._runfile import AppConfig, LogDestination, RunFileError, SharedConfig, load_run_file
-from ._runfile import default_resources_dir as _default_resources
+from ._run_flags import LOG_LEVELS, FlagError, add_run_flags, check_unsupported
+from ._runfile import AppConfig, RunFileError, SharedConfig, load_run_file, project_folder
 from ._runner import LOG_FORMAT, RunnerError, run_apps
+from ._runs import RunRegistry
+from ._single_app import resources, single_app
+from ._status import StatusStyle
+from ._stop_list import list_text, stop_command
 from .components import ComponentError
 
 log = logging.getLogger(__name__)
-_STARTUP_ERRORS = (RunFileError, RunnerError, ComponentError, ResetError, OSError)
+_STARTUP_ERRORS = (
+    RunFileError,
+    RunnerError,
+    ComponentError,
+    ResetError,
+    FlagError,
+    ConfigFileError,
+    OSError,
+)
 _PRIVATE = 0o077  # files the runtime creates: owner only; apps get the caller's umask back
 
 
@@ -36,13 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", parents=[shared], help="run apps with their sidecars, like `dapr run`"
     )
-    run.add_argument("--app-port", "-p", type=int, default=0, help="port the app listens on")
-    run.add_argument("--app-channel-address", default="127.0.0.1", help="host the app listens on")
-    run.add_argument("--dapr-http-port", "-H", type=int, default=-1, help="default: a free port")
-    run.add_argument("--dapr-grpc-port", "-G", type=int, default=-1, help="default: a free port")
-    run.add_argument("--metrics-port", "-M", type=int, default=-1, help="default: a free port")
-    run.add_argument("--dev-clock", action="store_true", help="enable the dev-clock extension")
+    add_run_flags(run)
     run.add_argument("app_command", nargs=argparse.REMAINDER, help="-- CMD ... (optional)")
+    stop = commands.add_parser("stop", help="stop runs started elsewhere, like `dapr stop`")
+    stop.add_argument("-f", "--run-file", type=Path, help="the runs of this dapr.yaml or folder")
+    stop.add_argument("--app-id", "-a", action="append", default=[], help="the run of this app")
+    stop.add_argument("app_ids", nargs="*", help="more app ids")
+    listing = commands.add_parser("list", help="the runs on this machine, like `dapr list`")
+    listing.add_argument("-o", "--output", default="table", choices=["table", "json", "yaml"])
     commands.add_parser(
         "reset",
         parents=[shared],
@@ -54,23 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
 def _shared_options() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("-f", "--run-file", type=Path, help="a dapr.yaml, or a folder holding one")
-    shared.add_argument("--app-id", "-a", help="the app's id (single-app mode)")
+    shared.add_argument(
+        "--app-id", "-a", help="the app's id (single-app mode; default: two random words)"
+    )
     shared.add_argument(
         "--resources-path",
+        "--components-path",
         "-d",
+        dest="resources_path",
         action="append",
-        type=Path,
         default=[],
-        help="folder of component YAML (repeatable; default ~/.dapr/components if present)",
+        help="folder of component YAML (repeatable or comma-separated; default"
+        " ~/.dapr/components if present, else dapr init's statestore and pubsub, built in)",
     )
     shared.add_argument(
         "--home",
         type=Path,
         help="runtime home (default $SIDECAR_HOME, else .dapr/sidecar in the run file's folder,"
-        " or in the current folder without -f)",
+        " or without -f in the nearest folder up holding a dapr.yaml, else the current folder)",
     )
     shared.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default="info",
+        choices=LOG_LEVELS,
+        help="the sidecar's log records on stderr (and in its log file)",
     )
     return shared
 
@@ -78,12 +99,12 @@ def _shared_options() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("stop", "list"):
+        return _stop_or_list(parser, args)
     command = _command(getattr(args, "app_command", []))
     if args.run_file is not None and (args.app_id or command):
         parser.error("-f cannot be combined with --app-id or a command")
-    if args.command == "run" and args.run_file is None and not args.app_id:
-        parser.error("give -f <dapr.yaml or folder>, or --app-id")
-    _configure_logging(args.log_level.upper())
+    _configure_logging(_LEVELS.get(args.log_level, args.log_level.upper()))
     app_umask = os.umask(_PRIVATE)
     try:
         if args.command == "reset":
@@ -94,6 +115,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+_LEVELS = {"warn": "WARNING", "fatal": "CRITICAL", "panic": "CRITICAL"}
+
+
+def _stop_or_list(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "list":
+        sys.stdout.write(list_text(args.output))
+        return 0
+    if args.run_file is None and not (args.app_id or args.app_ids):
+        parser.error("stop: give -f <dapr.yaml or folder>, or --app-id")
+    return stop_command(args.run_file, [*args.app_id, *args.app_ids])
 
 
 def _configure_logging(level: str) -> None:
@@ -107,13 +140,13 @@ def _command(raw: list[str]) -> tuple[str, ...]:
 
 
 async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: int) -> int:
+    check_unsupported(args)
     apps, extended, project = _apps(args, command)
     home = private_dir(_home(args, project))
     stop = asyncio.Event()
-    received: list[int] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _on_signal, sig, received, stop)
+        loop.add_signal_handler(sig, _on_signal, sig, stop)
     try:
         failed = await run_apps(
             apps,
@@ -122,19 +155,21 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             stop=stop,
             extended=extended,
             app_umask=app_umask,
+            prefixed=args.run_file is not None,
+            status=StatusStyle.JSON if args.log_as_json else StatusStyle.TEXT,
+            registry=RunRegistry(),
         )
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    return _exit_code(received, failed)
+    return _exit_code(failed)
 
 
-def _exit_code(received: list[int], failed: dict[str, int]) -> int:
-    if signal.SIGINT in received:
-        return 130
-    if failed and not received:
+def _exit_code(failed: dict[str, int]) -> int:
+    """As ``dapr run``: 0 after a signal or when every app exited with 0; 1 when one failed."""
+    if failed:
         listed = ", ".join(f"{app} (code {code})" for app, code in failed.items())
-        log.error("stopped because apps exited with errors: %s", listed)
+        log.error("apps exited with errors: %s", listed)
         return 1
     return 0
 
@@ -150,9 +185,8 @@ def _home(args: argparse.Namespace, project: Path) -> Path:
     return home.expanduser().resolve()
 
 
-def _on_signal(sig: int, received: list[int], stop: asyncio.Event) -> None:
+def _on_signal(sig: int, stop: asyncio.Event) -> None:
     log.info("received %s; stopping apps and sidecars", signal.Signals(sig).name)
-    received.append(sig)
     stop.set()
 
 
@@ -165,32 +199,6 @@ def _apps(
         extended = {"runTemplatePath": str(run_file.path), "runTemplateName": run_file.name}
         return list(run_file.apps), extended, run_file.path.parent
     if args.command == "reset":  # the home, and the state files of the components given
-        shared = SharedConfig(resources_paths=_resources(args))
-        return [AppConfig(args.app_id or "", Path.cwd(), shared)], {}, Path.cwd()
-    return [single_app(args, command)], {}, Path.cwd()
-
-
-def single_app(args: argparse.Namespace, command: tuple[str, ...]) -> AppConfig:
-    """The one app of ``sidecar run --app-id ...``; its folder is the current directory."""
-    shared = SharedConfig(
-        resources_paths=_resources(args),
-        daprd_log_destination=LogDestination.FILE if command else LogDestination.CONSOLE,
-    )
-    return AppConfig(
-        app_id=args.app_id,
-        app_dir=Path.cwd(),
-        shared=shared,
-        app_port=args.app_port,
-        app_channel_address=args.app_channel_address,
-        dapr_http_port=args.dapr_http_port,
-        dapr_grpc_port=args.dapr_grpc_port,
-        metrics_port=args.metrics_port,
-        command=command,
-    )
-
-
-def _resources(args: argparse.Namespace) -> tuple[Path, ...]:
-    """``--resources-path`` folders, else ``~/.dapr/components`` when it exists."""
-    fallback = _default_resources()
-    resources = tuple(p.expanduser().resolve() for p in args.resources_path)
-    return resources or ((fallback,) if fallback else ())
+        shared = SharedConfig(resources_paths=resources(args))
+        return [AppConfig(args.app_id or "", Path.cwd(), shared)], {}, project_folder(Path.cwd())
+    return [single_app(args, command)], {}, project_folder(Path.cwd())

@@ -73,6 +73,9 @@ class SidecarConfig:
     app_health_probe_interval: float = 5.0
     app_health_probe_timeout: float = 0.5
     app_health_threshold: int = 3
+    app_max_concurrency: int = 0  # --app-max-concurrency; <= 0: unlimited
+    enabled_features: tuple[str, ...] = ()  # from the Configuration file
+    default_components: bool = False  # no resources paths: `dapr init`'s statestore and pubsub
     graceful_shutdown_seconds: float = 5.0
     placement: bool = True  # actors are enabled (the local registry plays placement)
     job_sync: str = field(default_factory=default_sync)  # SQLite synchronous of the job store

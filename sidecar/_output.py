@@ -39,9 +39,14 @@ class LineWriter:
         self._queue.put((text, targets, lambda: _resolve(loop, done)))
         await done
 
-    def close(self) -> None:
-        """The thread ends after what is queued."""
+    def post(self, text: str, *targets: IO[str] | None) -> None:
+        """Queue ``text`` behind what is queued, without waiting for it to be written."""
+        self._queue.put((text, targets, _nothing))
+
+    def close(self, timeout: float = _DRAIN_TIMEOUT) -> None:
+        """The thread ends after what is queued; wait up to ``timeout`` s for that."""
         self._queue.put(None)
+        self._thread.join(timeout)
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -53,6 +58,10 @@ class LineWriter:
 
 
 _Item = tuple[str, tuple["IO[str] | None", ...], Callable[[], None]]
+
+
+def _nothing() -> None:
+    return None
 
 
 def _resolve(loop: asyncio.AbstractEventLoop, done: asyncio.Future[None]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ class SharedConfig:
     app_health_probe_interval: int = 0  # seconds
     app_health_probe_timeout: int = 0  # milliseconds
     app_health_threshold: int = 0
+    app_max_concurrency: int = 0  # <= 0: unlimited
+    api_listen_address: str = ""
+    placement_disabled: bool = False
     daprd_log_destination: LogDestination | None = None
     app_log_destination: LogDestination | None = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -108,6 +112,8 @@ _SHARED_SCALARS: dict[str, tuple[str, type]] = {
     "appHealthProbeInterval": ("app_health_probe_interval", int),
     "appHealthProbeTimeout": ("app_health_probe_timeout", int),
     "appHealthThreshold": ("app_health_threshold", int),
+    "appMaxConcurrency": ("app_max_concurrency", int),
+    "apiListenAddresses": ("api_listen_address", str),
 }
 _SHARED_SPECIAL = _keys(
     "resourcesPath resourcesPaths configFilePath maxBodySize env daprdLogDestination "
@@ -123,7 +129,7 @@ _APP_SCALARS: dict[str, tuple[str, type]] = {
 }
 # Accepted by the Dapr CLI but meaningless for this runtime; read and ignored.
 _IGNORED = _keys(
-    "apiListenAddresses enableProfiling appMaxConcurrency placementHostAddress "
+    "enableProfiling placementHostAddress "
     "schedulerHostAddress readBufferSize enableApiLogging runtimePath profilePort "
     "daprInternalGRPCPort unixDomainSocket containerImage containerImagePullPolicy "
     "createService envFile"
@@ -148,16 +154,44 @@ def find_run_file(path: Path) -> Path:
     raise RunFileError(f"no dapr.yaml or dapr.yml in folder {path}")
 
 
-def load_run_file(path: Path | str, *, user_home: Path | None = None) -> RunFile:
-    """Read and validate a run template (or the one in a folder)."""
+def project_folder(folder: Path) -> Path:
+    """The nearest folder from ``folder`` up that holds a run template, else ``folder``: apps
+    started one by one from the app folders of a multi-app project share its runtime home."""
+    for candidate in (folder, *folder.parents):
+        if any((candidate / name).is_file() for name in RUN_FILE_NAMES):
+            return candidate
+    return folder
+
+
+def load_run_file(
+    path: Path | str, *, user_home: Path | None = None, dapr: Path | None = None
+) -> RunFile:
+    """Read and validate a run template (or the one in a folder); ``dapr`` is the Dapr CLI's
+    folder of defaults (default: :func:`dapr_dir`, or ``<user_home>/.dapr``)."""
     file = find_run_file(Path(path).expanduser()).resolve()
-    return _Parser(file, user_home or Path.home()).run_file(_read_yaml(file))
+    home = user_home or Path.home()
+    defaults = dapr or (home / ".dapr" if user_home else dapr_dir())
+    return _Parser(file, home, defaults).run_file(_read_yaml(file))
 
 
-def default_resources_dir(user_home: Path | None = None) -> Path | None:
+def dapr_dir(runtime_path: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The Dapr CLI's folder (``components/``, ``config.yaml``): ``<--runtime-path>/.dapr``, else
+    ``$DAPR_RUNTIME_PATH/.dapr``, else ``~/.dapr``."""
+    env = os.environ if env is None else env
+    base = runtime_path or Path(env.get("DAPR_RUNTIME_PATH", "").strip() or Path.home())
+    return base.expanduser() / ".dapr"
+
+
+def default_resources_dir(dapr: Path | None = None) -> Path | None:
     """``~/.dapr/components`` when it exists: the Dapr CLI's fallback resources folder."""
-    folder = (user_home or Path.home()) / ".dapr" / "components"
+    folder = (dapr or dapr_dir()) / "components"
     return folder if folder.is_dir() else None
+
+
+def default_config_file(dapr: Path | None = None) -> Path | None:
+    """``~/.dapr/config.yaml`` when it exists: the Dapr CLI's fallback configuration."""
+    file = (dapr or dapr_dir()) / "config.yaml"
+    return file if file.is_file() else None
 
 
 def parse_quantity(text: str) -> int:
@@ -181,10 +215,11 @@ def _read_yaml(file: Path) -> dict[str, Any]:
 
 
 class _Parser:
-    def __init__(self, file: Path, user_home: Path) -> None:
+    def __init__(self, file: Path, user_home: Path, dapr: Path) -> None:
         self.file = file
         self.base = file.parent
         self.user_home = user_home
+        self.dapr = dapr
 
     def fail(self, where: str, message: str) -> RunFileError:
         return RunFileError(f"{self.file}: {where}: {message}")
@@ -257,7 +292,7 @@ class _Parser:
         self, own: SharedConfig, common: SharedConfig, app_dir: Path
     ) -> tuple[Path, ...]:
         local = app_dir / ".dapr" / "resources"
-        fallback = default_resources_dir(self.user_home)
+        fallback = default_resources_dir(self.dapr)
         for candidate in (own.resources_paths, (local,) if local.is_dir() else ()):
             if candidate:
                 return candidate
@@ -267,7 +302,7 @@ class _Parser:
         self, own: SharedConfig, common: SharedConfig, app_dir: Path
     ) -> Path | None:
         local = app_dir / ".dapr" / "config.yaml"
-        fallback = self.user_home / ".dapr" / "config.yaml"
+        fallback = self.dapr / "config.yaml"
         for candidate in (own.config_file, local, common.config_file, fallback):
             if candidate is not None and candidate.is_file():
                 return candidate

@@ -31,7 +31,7 @@ from ._http_server import server as http_server
 from .api import build_app
 from .app_channel import AppChannel, outbound_client
 from .clock import Clock, DevClock, SystemClock
-from .components import ComponentError, Resources, load_resources
+from .components import ComponentError, Resources, default_components, load_resources
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
 from .registry import Entry, Registry
 from .services import ExtensionFactory, Identity
@@ -98,6 +98,7 @@ class Sidecar:
                 config.app_port,
                 app_id=config.app_id,
                 token=config.app_token,
+                max_concurrency=config.app_max_concurrency,
             )
         self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
         self.identity = Identity(config.app_id, config.namespace, self.instance)
@@ -185,6 +186,8 @@ class Sidecar:
 
     async def _load_resources(self) -> None:
         self.resources = load_resources(self.config.resources_paths, self.config.app_id)
+        if self.config.default_components:
+            self.resources.components.extend(default_components(self.config.home))
         known = ("state.", "pubsub.")
         for comp in self.resources.components:
             if not comp.type.startswith(known):
@@ -332,7 +335,7 @@ class Sidecar:
         out: dict[str, Any] = {
             "id": self.config.app_id,
             "runtimeVersion": RUNTIME_VERSION,
-            "enabledFeatures": [],
+            "enabledFeatures": list(self.config.enabled_features),
             "components": [
                 {
                     "name": s.name,

@@ -60,9 +60,18 @@ class AppChannel:
     """HTTP calls to the app at ``host:port``, with APP_API_TOKEN added when configured."""
 
     def __init__(
-        self, client: httpx.AsyncClient, host: str, port: int, *, app_id: str, token: str | None
+        self,
+        client: httpx.AsyncClient,
+        host: str,
+        port: int,
+        *,
+        app_id: str,
+        token: str | None,
+        max_concurrency: int = 0,
     ) -> None:
         self.client = client
+        # --app-max-concurrency: at most this many calls in flight to the app, the rest wait
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
         self.base_url = f"http://{host}:{port}"
         self.host = host
         self.port = port
@@ -96,6 +105,19 @@ class AppChannel:
         url = self.base_url + "/" + path.lstrip("/")
         if params:
             url += "?" + params
+        if self._slots is None:
+            return await self._send(method, url, content, headers, timeout)
+        async with self._slots:
+            return await self._send(method, url, content, headers, timeout)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        content: bytes,
+        headers: Mapping[str, str] | None,
+        timeout: float | None,
+    ) -> httpx.Response:
         try:
             return await self.client.request(
                 method, url, content=content, headers=self._headers(headers), timeout=timeout

@@ -60,6 +60,25 @@ def load_resources(paths: Iterable[Path], app_id: str) -> Resources:
     return out
 
 
+def default_components(home: Path) -> list[Component]:
+    """What ``dapr init`` puts in ``~/.dapr/components``, for a run without resources: a durable
+    ``statestore`` that also holds actor state (``state.sqlite`` in the runtime home, where Dapr
+    uses Redis) and a ``pubsub`` (``pubsub.in-memory``, where Dapr uses Redis)."""
+    source = Path("<built-in>")
+    state = {"connectionString": str(home / "state.db"), "actorStateStore": "true"}
+    log.info(
+        "no resources path and no ~/.dapr/components: using built-in components statestore"
+        " (state.sqlite, %s, actorStateStore) and pubsub (pubsub.in-memory), as dapr init makes",
+        state["connectionString"],
+    )
+    return [
+        Component(name="statestore", type="state.sqlite", version="v1", metadata=state,
+                  scopes=(), source=source),
+        Component(name="pubsub", type="pubsub.in-memory", version="v1", metadata={},
+                  scopes=(), source=source),
+    ]  # fmt: skip
+
+
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise ComponentError(f"resources path {folder} is not a directory")

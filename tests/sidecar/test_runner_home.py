@@ -15,7 +15,7 @@ from sidecar._config import default_home, private_dir
 from tests.integration._processes import SidecarProcess, free_ports
 from tests.integration._support import write_statestore
 
-from ._runner_procs import finish, runner, start_tiny, wait_recorded, wait_status
+from ._runner_procs import TINY_APP, finish, runner, start_tiny, wait_recorded, wait_status
 
 
 def mode(path: Path) -> int:
@@ -96,3 +96,26 @@ async def test_reset_deletes_the_home_and_state_files_but_not_while_running(
     assert await finish(done.start()) == 0, done.describe()
     assert not home.exists() and not state.exists()
     assert f"removed {home}" in done.stderr() and f"removed {state}" in done.stderr()
+
+
+@pytest.mark.integration
+async def test_single_app_runs_in_the_app_folders_of_a_project_find_each_other(
+    tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
+) -> None:
+    """As the quickstarts run them: `cd order-processor && dapr run ...`, then the same in
+    `checkout`; both share the home of the project holding dapr.yaml."""
+    (tmp_path / "dapr.yaml").write_text("version: 1\napps: []\n")
+    for name in ("alpha", "beta"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "alpha" / "app.py").write_text(TINY_APP)
+    app_port, alpha_http, beta_http = free_ports(3)
+    env = {"SIDECAR_HOME": ""}
+    alpha = runner(tmp_path / "alpha", "-a", "alpha", "-p", str(app_port), "-H", str(alpha_http),
+                   "--", sys.executable, "app.py", env=env).start()  # fmt: skip
+    beta = runner(tmp_path / "beta", "-a", "beta", "-H", str(beta_http), env=env).start()
+    runners.extend([alpha, beta])
+    await wait_status(alpha, http, f"http://127.0.0.1:{alpha_http}/v1.0/healthz")
+    await wait_status(beta, http, f"http://127.0.0.1:{beta_http}/v1.0/healthz")
+    answer = await http.get(f"http://127.0.0.1:{beta_http}/v1.0/invoke/alpha/method/anything")
+    assert answer.status_code == 404, answer.text  # alpha's own answer: beta found alpha
+    assert (tmp_path / ".dapr" / "sidecar" / "registry.db").is_file()
