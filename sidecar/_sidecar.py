@@ -31,11 +31,11 @@ from ._http_server import server as http_server
 from .api import build_app
 from .app_channel import AppChannel, outbound_client
 from .clock import Clock, DevClock, SystemClock
-from .components import ComponentError, Resources, load_resources
+from .components import ComponentError, Resources, init_failure, load_resources
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
 from .registry import Entry, Registry
 from .services import ExtensionFactory, Identity
-from .state import StateStore, build_state_store
+from .state import StateStore, StateStoreError, build_state_store
 
 log = logging.getLogger(__name__)
 RUNTIME_VERSION = "1.18.3-local"
@@ -190,7 +190,8 @@ class Sidecar:
             if not comp.type.startswith(known):
                 raise ComponentError(
                     f"{comp.source}: component {comp.name!r} has unsupported type {comp.type!r}"
-                    " (supported: state.sqlite, state.in-memory, pubsub.in-memory)"
+                    " (supported: state.sqlite, state.in-memory, state.redis, pubsub.in-memory,"
+                    " pubsub.redis)"
                 )
             if comp.type.startswith("state."):
                 await self._open_state_store(comp)
@@ -207,7 +208,10 @@ class Sidecar:
             )
         except ValueError as exc:
             raise ComponentError(f"{comp.source}: {exc}") from exc
-        await store.open()
+        try:
+            await store.open()
+        except StateStoreError as exc:
+            raise init_failure(comp, exc) from exc
         self._stack.push_async_callback(store.close)
         self.state_stores[comp.name] = store
 

@@ -50,6 +50,15 @@ class Resources:
     subscriptions: list[Subscription] = field(default_factory=list)
 
 
+def init_failure(comp: Component, error: Exception) -> ComponentError:
+    """daprd's fatal component-init error, prefixed with the component's file."""
+    what = f"{comp.name} ({comp.type}/{comp.version})"
+    return ComponentError(
+        f"{comp.source}: process component {comp.name} error: [INIT_COMPONENT_FAILURE]: "
+        f"initialization error occurred for {what}: {error}"
+    )
+
+
 def load_resources(paths: Iterable[Path], app_id: str) -> Resources:
     """Every Component and Subscription in the given folders that is in scope for ``app_id``."""
     out = Resources()

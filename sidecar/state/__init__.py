@@ -13,6 +13,7 @@ from ._store_errors import (
     StoreFailedError,
 )
 from .memory import InMemoryStateStore
+from .redis import RedisStateStore
 from .sqlite import SqliteStateStore
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "EtagMismatchError",
     "InMemoryStateStore",
     "InvalidTTLError",
+    "RedisStateStore",
     "SqliteStateStore",
     "StateItem",
     "StateStore",

@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
+from .. import redisconn
 from ..clock import Clock
 from ._base import StateStore
 from .memory import InMemoryStateStore
+from .redis import OWN_METADATA as REDIS_METADATA
+from .redis import RedisStateStore
 from .sqlite import SqliteStateStore
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
@@ -44,6 +47,8 @@ def build_state_store(
         store = InMemoryStateStore(name, clock, actor_state_store=actor)
     elif component_type == "state.sqlite":
         store = _sqlite(name, meta, clock, base_dir, actor)
+    elif component_type == "state.redis":
+        store = _redis(name, metadata, actor)
     else:
         raise ValueError(f"couldn't find state store {component_type}/{version or 'v1'}")
     store.key_prefix = _key_prefix(meta)
@@ -72,6 +77,16 @@ def _sqlite(
         cleanup_interval=_duration(meta, "cleanupinterval", "cleanupintervalinseconds", default=0),
         pragmas=pragmas,
     )
+
+
+def _redis(name: str, metadata: Mapping[str, str], actor: bool) -> RedisStateStore:
+    settings = redisconn.parse_settings(metadata, REDIS_METADATA)
+    raw_ttl = redisconn.lowered(metadata).get("ttlinseconds", "")
+    try:
+        default_ttl = int(raw_ttl) if raw_ttl else None
+    except ValueError:
+        raise ValueError(f"redis client configuration error: ttlInSeconds: {raw_ttl!r}") from None
+    return RedisStateStore(name, settings, actor_state_store=actor, default_ttl=default_ttl)
 
 
 def sqlite_target(conn: str, base_dir: Path) -> tuple[str, tuple[str, ...]]:
