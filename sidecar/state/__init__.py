@@ -13,6 +13,7 @@ from ._store_errors import (
     StoreFailedError,
 )
 from .memory import InMemoryStateStore
+from .postgresql import PostgresStateStore
 from .redis import RedisStateStore
 from .sqlite import SqliteStateStore
 
@@ -23,6 +24,7 @@ __all__ = [
     "EtagMismatchError",
     "InMemoryStateStore",
     "InvalidTTLError",
+    "PostgresStateStore",
     "RedisStateStore",
     "SqliteStateStore",
     "StateItem",

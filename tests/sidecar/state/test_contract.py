@@ -1,13 +1,16 @@
-"""One contract suite for every state store: memory, sqlite on a temp file per test, and Redis on
-the session's redis-server (flushed per test).
+"""One contract suite for every state store: memory, sqlite on a temp file per test, Redis on the
+session's redis-server (flushed per test) and PostgreSQL on the session's cluster (a table per
+test).
 
 Where a store's contrib counterpart answers differently, the test says so by the store's type:
 ``state.redis`` lets an ETag write to a missing key through, keeps a key's TTL on a write without
-one, expires on the server's clock and applies bulk writes item by item, as contrib does.
+one and expires on the server's clock; Redis and PostgreSQL refuse a first-write with a plain
+error and apply bulk writes item by item, as contrib does.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,13 +23,16 @@ from sidecar.state import (
     Delete,
     EtagMismatchError,
     InMemoryStateStore,
+    PostgresStateStore,
     RedisStateStore,
     SqliteStateStore,
     StateStore,
     StoreFailedError,
     Upsert,
 )
-from tests._servers import RedisServer
+from tests._servers import PostgresServer, RedisServer
+
+ITEM_BY_ITEM = ("state.redis", "state.postgresql")  # contrib's DefaultBulkStore
 
 START = 1_800_000_000.0
 
@@ -41,7 +47,13 @@ def _redis(request: pytest.FixtureRequest) -> RedisStateStore:
     return RedisStateStore("s", parse_settings({"redisHost": server.host}, frozenset()))
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+def _postgres(request: pytest.FixtureRequest, clock: ManualClock) -> PostgresStateStore:
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    table = f"state_{uuid.uuid4().hex[:12]}"
+    return PostgresStateStore("s", server.dsn, clock, table=table, metadata_table=f"m{table}")
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis", "postgresql"])
 async def store(
     request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[StateStore]:
@@ -49,8 +61,10 @@ async def store(
         impl: StateStore = InMemoryStateStore("s", clock)
     elif request.param == "sqlite":
         impl = SqliteStateStore("s", str(tmp_path / "state.db"), clock)
-    else:
+    elif request.param == "redis":
         impl = _redis(request)
+    else:
+        impl = _postgres(request, clock)
     async with impl:
         if isinstance(impl, RedisStateStore):
             await impl._client.flushdb()
@@ -109,8 +123,8 @@ async def test_wrong_etag_or_missing_key_mismatches_and_changes_nothing(
 
 async def test_first_write_inserts_only_when_absent(store: StateStore) -> None:
     await store.set(Upsert("k", b"1", first_write=True))
-    refused = StoreFailedError if store.component_type == "state.redis" else EtagMismatchError
-    with pytest.raises(refused):  # contrib redis: a plain error, not an ETag mismatch
+    refused = StoreFailedError if store.component_type in ITEM_BY_ITEM else EtagMismatchError
+    with pytest.raises(refused):  # contrib redis, postgresql: a plain error, not a mismatch
         await store.set(Upsert("k", b"2", first_write=True))
     item = await store.get("k")
     assert item is not None and item.value == b"1"
@@ -139,7 +153,7 @@ async def test_delete_removes_and_missing_delete_is_fine(store: StateStore) -> N
 async def test_delete_with_etag(store: StateStore) -> None:
     etag = await store.set(Upsert("k", b"1"))
     with pytest.raises(EtagMismatchError):
-        await store.delete(Delete("k", etag="wrong"))
+        await store.delete(Delete("k", etag="998"))
     assert await store.get("k") is not None
     await store.delete(Delete("k", etag=etag))
     assert await store.get("k") is None
@@ -237,7 +251,7 @@ async def test_bulk_set_is_all_or_nothing_and_lists_every_failure(store: StateSt
     with pytest.raises(BulkSetError) as info:
         await store.bulk_set(ops)
     assert [e.key for e in info.value.errors] == ["a", "c"]
-    if store.component_type == "state.redis":  # contrib: item by item, "b" is kept
+    if store.component_type in ITEM_BY_ITEM:  # contrib: item by item, "b" is kept
         assert (item := await store.get("b")) is not None and item.value == b"2"
         await store.delete(Delete("b"))
     assert await store.get("b") is None

@@ -1,5 +1,6 @@
-"""Real daprd and the local runtime on one Redis server: each reads what the other wrote, with the
-same ETags, and both refuse a stale ETag the same way (answers recorded from daprd 1.18.3)."""
+"""Real daprd and the local runtime on one Redis server, and on one PostgreSQL table: each reads
+what the other wrote, with the same ETags, and both refuse bad writes the same way (compared
+with daprd 1.18.3's answers in the same run)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import redis
 
-from tests._servers import RedisServer
+from tests._servers import PostgresServer, RedisServer
 from tests.integration._processes import SidecarProcess
 
 from ._procs import Daprd
@@ -24,11 +26,11 @@ kind: Component
 metadata:
   name: statestore
 spec:
-  type: state.redis
+  type: {type}
   version: v1
   metadata:
-  - name: redisHost
-    value: "{host}"
+  - name: {name}
+    value: "{value}"
 """
 
 
@@ -49,13 +51,26 @@ class _AppLessDaprd(Daprd):
         self.args = keep
 
 
-@pytest.fixture
-def resources(tmp_path: Path, redis_server: RedisServer) -> Path:
-    with redis.Redis(host="127.0.0.1", port=redis_server.port) as raw:
+def _redis(request: pytest.FixtureRequest) -> str:
+    server: RedisServer = request.getfixturevalue("redis_server")
+    with redis.Redis(host="127.0.0.1", port=server.port) as raw:
         raw.flushdb()
+    return COMPONENT.format(type="state.redis", name="redisHost", value=server.host)
+
+
+def _postgres(request: pytest.FixtureRequest) -> str:
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS state, dapr_metadata")
+    return COMPONENT.format(type="state.postgresql", name="connectionString", value=server.dsn)
+
+
+@pytest.fixture(params=["redis", "postgresql"])
+def resources(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    component = _redis(request) if request.param == "redis" else _postgres(request)
     folder = tmp_path / "resources"
     folder.mkdir()
-    (folder / "redis.yaml").write_text(COMPONENT.format(host=redis_server.host))
+    (folder / "store.yaml").write_text(component)
     return folder
 
 
@@ -87,24 +102,28 @@ async def test_each_runtime_reads_what_the_other_wrote(daprd: str, local: str) -
         assert (
             await _save(client, daprd, {"key": "a", "value": {"by": "daprd"}})
         ).status_code == 204
+        theirs = await client.get(f"{daprd}/a")
         got = await client.get(f"{local}/a")
-        assert (got.json(), got.headers["etag"]) == ({"by": "daprd"}, "1")
-        item = {"key": "a", "value": "local", "etag": "1"}
+        assert (got.json(), got.headers["etag"]) == ({"by": "daprd"}, theirs.headers["etag"])
+        item = {"key": "a", "value": "local", "etag": got.headers["etag"]}
         assert (await _save(client, local, item)).status_code == 204
         back = await client.get(f"{daprd}/a")
-        assert (back.json(), back.headers["etag"]) == ("local", "2")
+        ours = await client.get(f"{local}/a")
+        assert (back.json(), back.headers["etag"]) == ("local", ours.headers["etag"])
+        assert back.headers["etag"] != got.headers["etag"]
         bulk = await client.post(f"{daprd}/bulk", json={"keys": ["a"]})
-        assert bulk.json() == [{"key": "a", "data": "local", "etag": "2"}]
+        assert bulk.json() == [{"key": "a", "data": "local", "etag": ours.headers["etag"]}]
 
 
 @pytest.mark.parametrize(
     ("item", "status"),
     [
-        ({"key": "s", "value": 2, "etag": "5"}, 409),
+        ({"key": "s", "value": 2, "etag": "5"}, 409),  # not the current ETag on either store
         ({"key": "s", "value": 2, "etag": "abc"}, 400),
-        ({"key": "s", "value": 2}, 500),  # "s" was written with first-write concurrency
+        ({"key": "s", "value": 2}, 500),  # redis: "s" was written with first-write concurrency
+        ({"key": "s", "value": 2, "options": {"concurrency": "first-write"}}, 500),
     ],
-    ids=["stale", "not-a-number", "after-first-write"],
+    ids=["stale", "not-a-number", "after-first-write", "first-write-again"],
 )
 async def test_refusals_answer_as_daprd(
     daprd: str, local: str, item: dict[str, object], status: int
@@ -113,6 +132,9 @@ async def test_refusals_answer_as_daprd(
     async with httpx.AsyncClient(timeout=10) as client:
         assert (await _save(client, daprd, first)).status_code == 204
         theirs, ours = await _save(client, daprd, item), await _save(client, local, item)
+    if theirs.status_code == 204:  # postgresql: a plain write after a first-write goes through
+        assert ours.status_code == 204, ours.text
+        return
     assert (theirs.status_code, theirs.json()["errorCode"]) == (status, "ERR_STATE_SAVE")
     assert (ours.status_code, ours.json()["errorCode"]) == (status, "ERR_STATE_SAVE")
     prefix = theirs.json()["message"].split(" ERR user_script")[0]
