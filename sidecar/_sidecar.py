@@ -34,6 +34,7 @@ from .clock import Clock, DevClock, SystemClock
 from .components import ComponentError, Resources, init_failure, load_resources
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
 from .registry import Entry, Registry
+from .secrets import SecretStore, load_secret_stores
 from .services import ExtensionFactory, Identity
 from .state import StateStore, StateStoreError, build_state_store
 
@@ -89,6 +90,7 @@ class Sidecar:
         self.internal_key = ""
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
+        self.secret_stores: dict[str, SecretStore] = {}
         self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
         self.app_channel: AppChannel | None = None
         if config.app_port:
@@ -184,14 +186,16 @@ class Sidecar:
         self._firing.push_async_callback(cancel)
 
     async def _load_resources(self) -> None:
-        self.resources = load_resources(self.config.resources_paths, self.config.app_id)
-        known = ("state.", "pubsub.")
+        resources = load_resources(self.config.resources_paths, self.config.app_id)
+        self.secret_stores, self.resources = load_secret_stores(resources, Path.cwd())
+        known = ("state.", "pubsub.", "secretstores.")
         for comp in self.resources.components:
             if not comp.type.startswith(known):
                 raise ComponentError(
                     f"{comp.source}: component {comp.name!r} has unsupported type {comp.type!r}"
-                    " (supported: state.sqlite, state.in-memory, state.redis, pubsub.in-memory,"
-                    " pubsub.redis)"
+                    " (supported: state.sqlite, state.in-memory, state.redis, state.postgresql,"
+                    " pubsub.in-memory, pubsub.redis, secretstores.local.env,"
+                    " secretstores.local.file)"
                 )
             if comp.type.startswith("state."):
                 await self._open_state_store(comp)
@@ -345,6 +349,10 @@ class Sidecar:
                     "capabilities": list(s.capabilities),
                 }
                 for s in self.state_stores.values()
+            ]
+            + [
+                {"name": s.name, "type": s.component_type, "version": "v1", "capabilities": []}
+                for s in self.secret_stores.values()
             ],
             "extended": dict(self.extended),
         }
