@@ -18,6 +18,9 @@ class FakeStateSidecar:
         self.webhook_failures = 0
         self.tokens: set[str | None] = set()
         self.down = False
+        # daprd answers a first-write on an existing key 409 on sqlite and in-memory, but 500
+        # ("failed to set key ...", "no item was updated") on Redis and PostgreSQL
+        self.first_write_conflict = 409
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -43,7 +46,8 @@ class FakeStateSidecar:
             guarded = "etag" in item or first_write
             if guarded and (current[1] if current else None) != item.get("etag"):
                 body = {"errorCode": "ERR_STATE_SAVE", "message": "possible etag mismatch"}
-                return httpx.Response(409, json=body)
+                status = 409 if "etag" in item else self.first_write_conflict
+                return httpx.Response(status, json=body)
             self.rows[key] = (item["value"], uuid.uuid4().hex)
         return httpx.Response(204)
 

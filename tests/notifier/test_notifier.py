@@ -28,9 +28,11 @@ async def test_new_notification_is_stored_logged_and_forwarded(
     assert sidecar.tokens == {"tok"}
 
 
+@pytest.mark.parametrize("conflict", [409, 500], ids=["sqlite", "redis-postgresql"])
 async def test_repeated_id_is_acknowledged_not_redelivered(
-    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar, conflict: int
 ) -> None:
+    sidecar.first_write_conflict = conflict
     await client.post("/notifications", json=note())
     again = await client.post("/notifications", json=note(message="changed"))
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
