@@ -52,20 +52,12 @@ class NotificationService:
         return Intake.DELIVERED
 
     async def _stored_or_insert(self, key: str, notification: dict[str, Any]) -> Stored | None:
-        """The record already stored at ``key``, or None after storing a new one. Read first: a
-        first-write insert over an existing key is a 409 on most stores, but daprd's state.redis
-        answers 500 (as for any failure), so only a lost race may take that path."""
-        stored = await self._store.get(key)
-        if stored is None:
-            record = {
-                "notification": notification,
-                "delivered": False,
-                "received_at": self._stamp(),
-            }
-            if await self._store.insert(key, record):
-                return None
-            stored = await self._store.get(key)
-        return stored
+        """The record already stored at ``key``, or None after storing a new one (the store's
+        first-write insert says which, whatever status the store refuses an existing key with)."""
+        record = {"notification": notification, "delivered": False, "received_at": self._stamp()}
+        if await self._store.insert(key, record):
+            return None
+        return await self._store.get(key)
 
     async def _mark_delivered(self, key: str) -> None:
         """Save the record as delivered, conditional on its ETag: a key first written with

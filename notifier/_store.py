@@ -29,9 +29,17 @@ class StateStore:
         self._headers = {"dapr-api-token": token} if token else {}
 
     async def insert(self, key: str, value: Any) -> bool:
-        """Store ``value`` unless ``key`` exists; False means it was already stored."""
+        """Store ``value`` unless ``key`` exists; False means it was already stored.
+
+        Stores refuse a first-write on an existing key differently (daprd answers 409 on sqlite,
+        500 on Redis and PostgreSQL), so a refused save is settled by reading the key."""
         item = {"key": key, "value": value, "options": {"concurrency": "first-write"}}
-        return await self._save(item)
+        try:
+            return await self._save(item)
+        except StateStoreError:
+            if await self.get(key) is not None:
+                return False
+            raise
 
     async def save(self, key: str, value: Any, etag: str | None = None) -> bool:
         """Last-write save, or conditional on ``etag``; False means the ETag did not match."""

@@ -31,11 +31,18 @@ from ._http_server import server as http_server
 from .api import build_app
 from .app_channel import AppChannel, outbound_client
 from .clock import Clock, DevClock, SystemClock
-from .components import ComponentError, Resources, default_components, load_resources
+from .components import (
+    ComponentError,
+    Resources,
+    default_components,
+    init_failure,
+    load_resources,
+)
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
 from .registry import Entry, Registry
+from .secrets import SecretStore, load_secret_stores
 from .services import ExtensionFactory, Identity
-from .state import StateStore, build_state_store
+from .state import StateStore, StateStoreError, build_state_store
 
 log = logging.getLogger(__name__)
 RUNTIME_VERSION = "1.18.3-local"
@@ -89,6 +96,7 @@ class Sidecar:
         self.internal_key = ""
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
+        self.secret_stores: dict[str, SecretStore] = {}
         self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
         self.app_channel: AppChannel | None = None
         if config.app_port:
@@ -185,15 +193,18 @@ class Sidecar:
         self._firing.push_async_callback(cancel)
 
     async def _load_resources(self) -> None:
-        self.resources = load_resources(self.config.resources_paths, self.config.app_id)
+        resources = load_resources(self.config.resources_paths, self.config.app_id)
         if self.config.default_components:
-            self.resources.components.extend(default_components(self.config.home))
-        known = ("state.", "pubsub.")
+            resources.components.extend(default_components(self.config.home))
+        self.secret_stores, self.resources = load_secret_stores(resources, Path.cwd())
+        known = ("state.", "pubsub.", "secretstores.")
         for comp in self.resources.components:
             if not comp.type.startswith(known):
                 raise ComponentError(
                     f"{comp.source}: component {comp.name!r} has unsupported type {comp.type!r}"
-                    " (supported: state.sqlite, state.in-memory, pubsub.in-memory)"
+                    " (supported: state.sqlite, state.in-memory, state.redis, state.postgresql,"
+                    " pubsub.in-memory, pubsub.redis, secretstores.local.env,"
+                    " secretstores.local.file)"
                 )
             if comp.type.startswith("state."):
                 await self._open_state_store(comp)
@@ -210,7 +221,10 @@ class Sidecar:
             )
         except ValueError as exc:
             raise ComponentError(f"{comp.source}: {exc}") from exc
-        await store.open()
+        try:
+            await store.open()
+        except StateStoreError as exc:
+            raise init_failure(comp, exc) from exc
         self._stack.push_async_callback(store.close)
         self.state_stores[comp.name] = store
 
@@ -344,6 +358,10 @@ class Sidecar:
                     "capabilities": list(s.capabilities),
                 }
                 for s in self.state_stores.values()
+            ]
+            + [
+                {"name": s.name, "type": s.component_type, "version": "v1", "capabilities": []}
+                for s in self.secret_stores.values()
             ],
             "extended": dict(self.extended),
         }

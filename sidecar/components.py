@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,21 @@ class ComponentError(Exception):
     """A resource file that cannot be loaded; the message names the file and the problem."""
 
 
+@dataclass(frozen=True)
+class SecretRef:
+    """A metadata value to take from a secret store: secret ``name``, its value ``key``."""
+
+    name: str
+    key: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Component:
-    """A ``kind: Component`` resource: ``spec.metadata`` as strings, and the file it is from."""
+    """A ``kind: Component`` resource: ``spec.metadata`` as strings, and the file it is from.
+
+    ``secret_refs`` are the metadata items given as ``secretKeyRef``, still to be resolved from
+    the secret store ``auth_secret_store`` (their ``metadata`` value is ``""`` until then).
+    """
 
     name: str
     type: str
@@ -27,6 +40,8 @@ class Component:
     metadata: dict[str, str]
     scopes: tuple[str, ...]
     source: Path
+    secret_refs: dict[str, SecretRef] = field(default_factory=dict)
+    auth_secret_store: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +63,15 @@ class Resources:
 
     components: list[Component] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
+
+
+def init_failure(comp: Component, error: Exception) -> ComponentError:
+    """daprd's fatal component-init error, prefixed with the component's file."""
+    what = f"{comp.name} ({comp.type}/{comp.version})"
+    return ComponentError(
+        f"{comp.source}: process component {comp.name} error: [INIT_COMPONENT_FAILURE]: "
+        f"initialization error occurred for {what}: {error}"
+    )
 
 
 def load_resources(paths: Iterable[Path], app_id: str) -> Resources:
@@ -121,26 +145,43 @@ def _component(doc: dict[str, Any], path: Path, scopes: tuple[str, ...]) -> Comp
     ctype = spec.get("type")
     if not isinstance(ctype, str) or not ctype:
         raise ComponentError(f"{path}: spec.type is required")
+    metadata, refs = _metadata(spec.get("metadata"), path)
+    auth = doc.get("auth") or {}
     return Component(
         name=_name(doc, path),
         type=ctype,
         version=str(spec.get("version") or "v1"),
-        metadata=_metadata(spec.get("metadata"), path),
+        metadata=metadata,
         scopes=scopes,
         source=path,
+        secret_refs=refs,
+        auth_secret_store=str(auth.get("secretStore") or "") if isinstance(auth, dict) else "",
     )
 
 
-def _metadata(items: Any, path: Path) -> dict[str, str]:
+def _metadata(items: Any, path: Path) -> tuple[dict[str, str], dict[str, SecretRef]]:
+    """Values as strings (``envRef`` read from the environment, as daprd does), and the
+    ``secretKeyRef`` items (their ``key`` defaults to the secret's name)."""
     out: dict[str, str] = {}
+    refs: dict[str, SecretRef] = {}
     for item in items or ():
         if not isinstance(item, dict) or "name" not in item:
             raise ComponentError(f"{path}: each spec.metadata entry needs a name")
-        if "secretKeyRef" in item:
-            raise ComponentError(f"{path}: secretKeyRef is not supported (metadata {item['name']})")
-        value = item.get("value", "")
-        out[str(item["name"])] = _text(value)
-    return out
+        name, ref = str(item["name"]), item.get("secretKeyRef")
+        out[name] = _text(item.get("value", ""))
+        if isinstance(ref, dict) and ref.get("name"):
+            refs[name] = SecretRef(str(ref["name"]), str(ref.get("key") or ref["name"]))
+        elif item.get("envRef") and "value" not in item:
+            out[name] = _env_value(str(item["envRef"]), path)
+    return out, refs
+
+
+def _env_value(var: str, path: Path) -> str:
+    upper = var.upper()
+    if upper == "APP_API_TOKEN" or upper.startswith("DAPR_") or " " in var:
+        log.warning("%s references an env variable that isn't allowed: %s", path, var)
+        return ""
+    return os.environ.get(var, "")
 
 
 def _text(value: Any) -> str:

@@ -21,6 +21,7 @@ from .clock import Clock
 from .components import Resources
 from .jobs import Dispatcher, JobStore
 from .registry import Entry
+from .secrets import SecretStore
 from .state import StateStore
 
 
@@ -98,6 +99,9 @@ class StoreServices(Protocol):
 
     @property
     def state_stores(self) -> Mapping[str, StateStore]: ...
+
+    @property
+    def secret_stores(self) -> Mapping[str, SecretStore]: ...
 
     @property
     def job_store(self) -> JobStore: ...

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ._servers import PostgresServer, RedisServer, postgres_missing, redis_missing
 from .integration._daprd import stop_control_plane
 from .integration._support import Runtime
 from .realdapr._procs import missing_reason
@@ -48,6 +49,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         elif on_dapr and (marker := item.get_closest_marker("local_only")):
             why = marker.args[0] if marker.args else ""
             item.add_marker(pytest.mark.skip(reason=f"{LOCAL_ONLY}: {why}".rstrip(": ")))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session (tests flush what they use); skips loudly without it."""
+    if reason := redis_missing():
+        pytest.skip(reason)
+    with RedisServer(tmp_path_factory.mktemp("redis")).start() as server:
+        server.wait_ready()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the session; skips loudly without the binaries."""
+    if reason := postgres_missing():
+        pytest.skip(reason)
+    with PostgresServer().start() as server:
+        server.wait_ready()
+        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ..dapr_errors import DaprError
 from ..services import ApiServices
 from ..tracing import TraceContextMiddleware
 from ..web import error_response
-from . import dev, health, invoke, jobs, state
+from . import dev, health, invoke, jobs, secrets, state
 from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware, CancelOnDisconnect
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def build_app(
 
     ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health.
     """
-    routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *invoke.routes]
+    routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *secrets.routes]
+    routes += invoke.routes
     routes += extra_routes or []
     if dev_clock:
         routes += dev.routes

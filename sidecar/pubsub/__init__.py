@@ -1,8 +1,18 @@
-"""Pub/sub for the local sidecar: ``pubsub.in-memory``, publish API, app subscriptions."""
+"""Pub/sub for the local sidecar: ``pubsub.in-memory`` and ``pubsub.redis`` brokers, the
+publish API, app subscriptions."""
 
 from __future__ import annotations
 
-from ._broker import InMemoryBroker, Message
+from ._broker import Broker, BrokerError, InMemoryBroker, Message
 from ._pubsub_runtime import PubSubComponent, PubSubRuntime
+from ._redis_streams import RedisStreamsBroker
 
-__all__ = ["InMemoryBroker", "Message", "PubSubComponent", "PubSubRuntime"]
+__all__ = [
+    "Broker",
+    "BrokerError",
+    "InMemoryBroker",
+    "Message",
+    "PubSubComponent",
+    "PubSubRuntime",
+    "RedisStreamsBroker",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -34,12 +35,16 @@ Handler = Callable[[Message], Awaitable[None]]
 MAX_PENDING = 10_000  # messages waiting per subscriber
 
 
-class BrokerClosedError(Exception):
+class BrokerError(Exception):
+    """A publish the broker refused or could not complete; the message says why."""
+
+
+class BrokerClosedError(BrokerError):
     def __init__(self) -> None:
         super().__init__("component is closed")
 
 
-class BrokerFullError(Exception):
+class BrokerFullError(BrokerError):
     def __init__(self, topic: str) -> None:
         super().__init__(
             f"{MAX_PENDING} messages are already waiting for a subscriber of topic {topic!r}"
@@ -60,15 +65,51 @@ class _Subscriber:
         return self.topic.endswith("*") and topic.startswith(prefix) and topic != prefix
 
 
-class InMemoryBroker:
+class Broker(ABC):
+    """One pub/sub component's message transport, used by the runtime as follows.
+
+    ``open()`` connects (raising ``BrokerError`` when it cannot); ``subscribe(topic, handler)``
+    starts delivering the topic's messages to ``handler``, which returns once the message is dealt
+    with (delivered, dead-lettered or given up): a durable broker acknowledges it then, and
+    redelivers what was never acknowledged. ``publish`` returns once the broker holds the message
+    (raising ``BrokerError``); ``drain`` waits for the deliveries already started; ``close`` stops
+    delivering and releases the connection.
+    """
+
+    #: the feature names daprd lists for the component in its metadata
+    capabilities: tuple[str, ...] = ()
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect; a broker with nothing to connect to does nothing."""
+
+    @abstractmethod
+    async def subscribe(self, topic: str, handler: Handler) -> None: ...
+
+    @abstractmethod
+    async def publish(self, message: Message) -> None: ...
+
+    @abstractmethod
+    async def drain(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class InMemoryBroker(Broker):
     """Topic fan-out with serial, in-order delivery per subscriber and no redelivery."""
+
+    capabilities = ("SUBSCRIBE_WILDCARDS",)
 
     def __init__(self) -> None:
         self._subscribers: list[_Subscriber] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    def subscribe(self, topic: str, handler: Handler) -> None:
+    async def open(self) -> None:
+        return None
+
+    async def subscribe(self, topic: str, handler: Handler) -> None:
         self._subscribers.append(_Subscriber(topic, handler))
 
     async def publish(self, message: Message) -> None:

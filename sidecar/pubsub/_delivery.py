@@ -3,8 +3,9 @@
 The app gets ``POST <route>`` with the envelope bytes exactly as published, content type
 ``application/cloudevents+json``, the publish metadata as headers plus ``pubsubname``. Its answer
 maps to an :class:`Outcome`; DROP (and 404) or an unroutable/expired event goes to the
-dead-letter topic when one is set, and so does a retriable failure, since in-memory never
-redelivers. Without a dead-letter topic a failure is only logged and the message is lost.
+dead-letter topic when one is set, and so does a retriable failure (daprd, with no resiliency
+policy, does not retry it). Without a dead-letter topic a failure is only logged, and the broker
+takes the message as dealt with (``pubsub.redis`` acknowledges it, as contrib does).
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ class Deliverer:
             await self._to_dead_letter(message)
         else:
             log.error(
-                "pubsub %s topic %s: message not delivered and not redelivered (in-memory)",
+                "pubsub %s topic %s: message not delivered, and there is no dead-letter topic",
                 self.sub.pubsubname,
                 message.topic,
             )

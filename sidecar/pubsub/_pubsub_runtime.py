@@ -11,18 +11,21 @@ from typing import Any
 import httpx
 from starlette.routing import BaseRoute
 
-from .. import gojson
-from ..components import Component, ComponentError
+from .. import gojson, redisconn
+from ..components import Component, ComponentError, init_failure
 from ..services import PubSubServices
 from . import _api_errors, _subscriptions
-from ._broker import BrokerClosedError, BrokerFullError, InMemoryBroker, Message
+from ._broker import Broker, BrokerError, InMemoryBroker, Message
 from ._delivery import Deliverer
+from ._redis_streams import OWN_METADATA, RedisStreamsBroker, parse_stream_settings
 from ._subscriptions import TopicSubscription
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_TYPE = "pubsub.in-memory"
-CAPABILITIES = ("SUBSCRIBE_WILDCARDS",)
+SUPPORTED_TYPES = ("pubsub.in-memory", "pubsub.redis")
+#: metadata every pub/sub component may carry (daprd reads these itself)
+RUNTIME_METADATA = frozenset({"publishingscopes", "subscriptionscopes"})
+RUNTIME_METADATA |= {"allowedtopics", "protectedtopics"}
 SUBSCRIBE_RETRIES = 3
 
 
@@ -44,6 +47,23 @@ def _meta(metadata: Mapping[str, str], key: str) -> str:
     return next((v for k, v in metadata.items() if k.lower() == key.lower()), "")
 
 
+def build_broker(comp: Component, app_id: str) -> Broker:
+    """The broker of a ``pubsub.*`` component; raises ``ComponentError`` naming its file."""
+    if comp.type not in SUPPORTED_TYPES or comp.version != "v1":
+        raise ComponentError(
+            f"{comp.source}: pubsub component {comp.name!r} has unsupported type "
+            f"{comp.type}/{comp.version} (supported: {', '.join(SUPPORTED_TYPES)}, version v1)"
+        )
+    if comp.type == "pubsub.in-memory":
+        return InMemoryBroker()
+    try:
+        settings = redisconn.parse_settings(comp.metadata, OWN_METADATA | RUNTIME_METADATA)
+        streams = parse_stream_settings(comp.metadata, app_id)
+    except ValueError as exc:
+        raise init_failure(comp, exc) from exc
+    return RedisStreamsBroker(settings, streams)
+
+
 @dataclass
 class PubSubComponent:
     """One loaded pub/sub component with daprd's topic scoping rules."""
@@ -51,7 +71,7 @@ class PubSubComponent:
     name: str
     component_type: str
     version: str
-    broker: InMemoryBroker = field(default_factory=InMemoryBroker)
+    broker: Broker = field(default_factory=InMemoryBroker)
     publishing: list[str] = field(default_factory=list)
     subscribing: list[str] = field(default_factory=list)
     allowed: list[str] = field(default_factory=list)
@@ -64,6 +84,7 @@ class PubSubComponent:
             comp.name,
             comp.type,
             comp.version,
+            build_broker(comp, app_id),
             publishing=_scoped(_meta(md, "publishingScopes"), app_id),
             subscribing=_scoped(_meta(md, "subscriptionScopes"), app_id),
             allowed=_topics(_meta(md, "allowedTopics")),
@@ -80,7 +101,7 @@ class PubSubComponent:
 
 
 class PubSubRuntime:
-    """The sidecar's pub/sub: ``pubsub.in-memory`` components, publish API, app subscriptions."""
+    """The sidecar's pub/sub: its components' brokers, publish API, app subscriptions."""
 
     def __init__(self, services: PubSubServices) -> None:
         from ._routes import build_routes
@@ -100,12 +121,13 @@ class PubSubRuntime:
         for comp in self.services.resources.components:
             if not comp.type.startswith("pubsub."):
                 continue
-            if comp.type != SUPPORTED_TYPE or comp.version != "v1":
-                raise ComponentError(
-                    f"{comp.source}: pubsub component {comp.name!r} has unsupported type "
-                    f"{comp.type}/{comp.version} (supported: {SUPPORTED_TYPE}/v1)"
-                )
-            self.components[comp.name] = PubSubComponent.from_resource(comp, self.app_id)
+            component = PubSubComponent.from_resource(comp, self.app_id)
+            try:
+                await component.broker.open()
+            except BrokerError as exc:
+                await self.stop()
+                raise init_failure(comp, exc) from exc
+            self.components[comp.name] = component
         self.declared = _subscriptions.declarative(self.services.resources.subscriptions)
 
     async def on_app_ready(self) -> None:
@@ -120,7 +142,7 @@ class PubSubRuntime:
             return
         self.programmed = await self._fetch_programmatic()
         for sub in _subscriptions.merge(self.declared, self.programmed):
-            self._start_subscription(sub)
+            await self._start_subscription(sub)
 
     async def stop(self) -> None:
         for comp in self.components.values():
@@ -132,7 +154,7 @@ class PubSubRuntime:
                 "name": c.name,
                 "type": c.component_type,
                 "version": c.version,
-                "capabilities": list(CAPABILITIES),
+                "capabilities": list(c.broker.capabilities),
             }
             for c in self.components.values()
         )
@@ -149,7 +171,7 @@ class PubSubRuntime:
             raise _api_errors.forbidden(pubsub, topic, self.app_id)
         try:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
-        except (BrokerClosedError, BrokerFullError) as exc:
+        except BrokerError as exc:
             raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
 
     async def drain(self) -> None:
@@ -157,7 +179,7 @@ class PubSubRuntime:
         for comp in self.components.values():
             await comp.broker.drain()
 
-    def _start_subscription(self, sub: TopicSubscription) -> None:
+    async def _start_subscription(self, sub: TopicSubscription) -> None:
         comp = self.components.get(sub.pubsubname)
         if comp is None:
             log.warning("subscription to topic %s: pubsub %s not found", sub.topic, sub.pubsubname)
@@ -174,10 +196,12 @@ class PubSubRuntime:
                 "topic %s: bulkSubscribe is not supported; delivering one by one", sub.topic
             )
         assert self.services.app_channel is not None
-        comp.broker.subscribe(
-            sub.topic,
-            Deliverer(sub, self.services.app_channel, self.services.clock, self.publish),
-        )
+        deliverer = Deliverer(sub, self.services.app_channel, self.services.clock, self.publish)
+        try:
+            await comp.broker.subscribe(sub.topic, deliverer)
+        except BrokerError as exc:
+            log.error("subscription to topic %s on pubsub %s failed: %s", sub.topic, comp.name, exc)
+            return
         self.active.append(sub)
 
     async def _fetch_programmatic(self) -> list[TopicSubscription]:

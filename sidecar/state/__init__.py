@@ -13,6 +13,8 @@ from ._store_errors import (
     StoreFailedError,
 )
 from .memory import InMemoryStateStore
+from .postgresql import PostgresStateStore
+from .redis import RedisStateStore
 from .sqlite import SqliteStateStore
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "EtagMismatchError",
     "InMemoryStateStore",
     "InvalidTTLError",
+    "PostgresStateStore",
+    "RedisStateStore",
     "SqliteStateStore",
     "StateItem",
     "StateStore",

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
+from .. import redisconn
 from ..clock import Clock
 from ._base import StateStore
 from .memory import InMemoryStateStore
+from .postgresql import PostgresStateStore
+from .redis import OWN_METADATA as REDIS_METADATA
+from .redis import RedisStateStore
 from .sqlite import SqliteStateStore
+
+log = logging.getLogger(__name__)
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 _DURATION = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _IDENTIFIER = re.compile(r"[0-9A-Za-z_]+")
+_TABLE = re.compile(r"[A-Za-z_][0-9A-Za-z_]*(\.[A-Za-z_][0-9A-Za-z_]*)?")  # table or schema.table
+_POSTGRES = ("state.postgresql", "state.postgres")
+_POSTGRES_METADATA = {"connectionstring", "tablename", "metadatatablename", "timeout"}
+_POSTGRES_METADATA |= {"timeoutinseconds", "cleanupinterval", "cleanupintervalinseconds"}
+_POSTGRES_METADATA |= {"actorstatestore", "keyprefix"}
 _FORBIDDEN_PRAGMAS = {
     "busy_timeout": "busyTimeout",
     "journal_mode": "disableWAL",
@@ -36,7 +48,8 @@ def build_state_store(
     ``metadata`` keys match case-insensitively, as daprd's decoder does.
     """
     if version not in ("", "v1"):
-        raise ValueError(f"couldn't find state store {component_type}/{version}")
+        supported = " (v1 is)" if component_type in _POSTGRES else ""
+        raise ValueError(f"couldn't find state store {component_type}/{version}{supported}")
     meta = {key.lower(): value for key, value in metadata.items()}
     actor = is_truthy(meta.get("actorstatestore", ""))
     store: StateStore
@@ -44,6 +57,10 @@ def build_state_store(
         store = InMemoryStateStore(name, clock, actor_state_store=actor)
     elif component_type == "state.sqlite":
         store = _sqlite(name, meta, clock, base_dir, actor)
+    elif component_type == "state.redis":
+        store = _redis(name, metadata, actor)
+    elif component_type in _POSTGRES:
+        store = _postgres(name, meta, clock, actor)
     else:
         raise ValueError(f"couldn't find state store {component_type}/{version or 'v1'}")
     store.key_prefix = _key_prefix(meta)
@@ -72,6 +89,42 @@ def _sqlite(
         cleanup_interval=_duration(meta, "cleanupinterval", "cleanupintervalinseconds", default=0),
         pragmas=pragmas,
     )
+
+
+def _redis(name: str, metadata: Mapping[str, str], actor: bool) -> RedisStateStore:
+    settings = redisconn.parse_settings(metadata, REDIS_METADATA)
+    raw_ttl = redisconn.lowered(metadata).get("ttlinseconds", "")
+    try:
+        default_ttl = int(raw_ttl) if raw_ttl else None
+    except ValueError:
+        raise ValueError(f"redis client configuration error: ttlInSeconds: {raw_ttl!r}") from None
+    return RedisStateStore(name, settings, actor_state_store=actor, default_ttl=default_ttl)
+
+
+def _postgres(name: str, meta: Mapping[str, str], clock: Clock, actor: bool) -> PostgresStateStore:
+    conn = meta.get("connectionstring", "")
+    if not conn:
+        raise ValueError("missing connection string")
+    for key in sorted(meta.keys() - _POSTGRES_METADATA):
+        log.warning("state store %s: unknown postgresql metadata %r; ignored", name, key)
+    return PostgresStateStore(
+        name,
+        conn,
+        clock,
+        table=_table(meta.get("tablename") or "state"),
+        metadata_table=_table(meta.get("metadatatablename") or "dapr_metadata"),
+        timeout=_duration(meta, "timeout", "timeoutinseconds", default=20.0),
+        cleanup_interval=_duration(
+            meta, "cleanupinterval", "cleanupintervalinseconds", default=3600.0
+        ),
+        actor_state_store=actor,
+    )
+
+
+def _table(value: str) -> str:
+    if not _TABLE.fullmatch(value):
+        raise ValueError(f"invalid table name: {value}")
+    return value
 
 
 def sqlite_target(conn: str, base_dir: Path) -> tuple[str, tuple[str, ...]]:

@@ -22,6 +22,9 @@ class FakeStateSidecar:
         # save that brings no ETag (500 ERR_STATE_SAVE from its Lua script), not only inserts.
         self.first_write_sticks = False
         self.first_written: set[str] = set()
+        # daprd answers a first-write on an existing key 409 on sqlite and in-memory, but 500
+        # ("failed to set key ...", "no item was updated") on Redis and PostgreSQL
+        self.first_write_conflict = 409
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -50,7 +53,8 @@ class FakeStateSidecar:
                 return httpx.Response(500, json=body)
             if guarded and (current[1] if current else None) != item.get("etag"):
                 body = {"errorCode": "ERR_STATE_SAVE", "message": "possible etag mismatch"}
-                return httpx.Response(409, json=body)
+                status = 409 if "etag" in item else self.first_write_conflict
+                return httpx.Response(status, json=body)
             self.rows[key] = (item["value"], uuid.uuid4().hex)
             if first_write:
                 self.first_written.add(key)

@@ -43,9 +43,11 @@ async def test_a_store_whose_first_write_keys_need_their_etag_still_records_the_
     assert len(sidecar.webhook_calls) == 1
 
 
+@pytest.mark.parametrize("conflict", [409, 500], ids=["sqlite", "redis-postgresql"])
 async def test_repeated_id_is_acknowledged_not_redelivered(
-    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar, conflict: int
 ) -> None:
+    sidecar.first_write_conflict = conflict
     await client.post("/notifications", json=note())
     again = await client.post("/notifications", json=note(message="changed"))
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")

@@ -64,6 +64,7 @@ class Process:
         self.log = log
         self.env = dict(env) if env is not None else dict(os.environ)
         self.cwd = cwd
+        self.user: str | None = None  # run as this user (a server that refuses root)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Self:
@@ -76,6 +77,7 @@ class Process:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                user=self.user,
             )
         return self
 

@@ -35,7 +35,7 @@ kind: Component
 metadata:
   name: {name}
 spec:
-  type: pubsub.in-memory
+  type: {type}
   version: v1
   metadata: {metadata}
 """
@@ -126,10 +126,11 @@ async def _serve(app: RecordingApp) -> AsyncIterator[int]:
         sock.close()
 
 
-def _resources(folder: Path, components: list[tuple[str, str]], extra: str) -> Path:
+def _resources(folder: Path, components: list[tuple[str, str]], extra: str, kind: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, metadata in components:
-        (folder / f"{name}.yaml").write_text(COMPONENT.format(name=name, metadata=metadata))
+        text = COMPONENT.format(name=name, metadata=metadata, type=kind)
+        (folder / f"{name}.yaml").write_text(text)
     if extra:
         (folder / "extra.yaml").write_text(extra)
     return folder
@@ -140,7 +141,9 @@ HarnessFactory = Callable[..., Awaitable[Harness]]
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
-    """``await harness(subscriptions=[...], components=[("pubsub", "[]")], extra_yaml="")``."""
+    """``await harness(subscriptions=[...], components=[("pubsub", "[]")], extra_yaml="")``;
+    ``component_type`` is the components' type (``pubsub.in-memory`` unless given), ``app_id``
+    the sidecar's (``a``)."""
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(
@@ -148,14 +151,16 @@ async def harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             components: list[tuple[str, str]] | None = None,
             extra_yaml: str = "",
             responses: dict[str, tuple[int, bytes]] | None = None,
+            component_type: str = "pubsub.in-memory",
+            app_id: str = "a",
         ) -> Harness:
             app = RecordingApp(subscriptions, responses or {})
             port = await stack.enter_async_context(_serve(app))
             comps = [("pubsub", "[]")] if components is None else components
-            folder = _resources(tmp_path / "resources", comps, extra_yaml)
+            folder = _resources(tmp_path / "resources", comps, extra_yaml, component_type)
             clock = ManualClock(START)
             config = SidecarConfig(
-                app_id="a",
+                app_id=app_id,
                 app_port=port,
                 http_port=0,
                 home=tmp_path / "home",

@@ -23,7 +23,7 @@ async def test_hung_subscriber_does_not_block_later_publishes() -> None:
         got.append(message.data)
         await release.wait()
 
-    broker.subscribe("t", hung)
+    await broker.subscribe("t", hung)
     async with asyncio.timeout(5):
         for n in range(3):
             await broker.publish(_msg(n))  # returned at once though the first delivery hangs
@@ -48,8 +48,8 @@ async def test_full_queue_refuses_the_message_for_every_subscriber(
     async def quick(message: Message) -> None:
         fast.append(message.data)
 
-    broker.subscribe("t", hung)
-    broker.subscribe("t", quick)
+    await broker.subscribe("t", hung)
+    await broker.subscribe("t", quick)
     await broker.publish(_msg(0))
     await broker.publish(_msg(1))
     with pytest.raises(BrokerFullError, match="2 messages are already waiting"):

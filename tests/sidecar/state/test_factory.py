@@ -46,7 +46,8 @@ def test_sqlite_targets(conn: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("kind", "meta", "message"),
     [
-        ("state.redis", {}, "couldn't find state store state.redis/v1"),
+        ("state.mongodb", {}, "couldn't find state store state.mongodb/v1"),
+        ("state.redis", {}, "redisHost is required"),
         ("state.sqlite", {}, "missing connection string"),
         ("state.sqlite", {"url": "x", "timeout": "500ms"}, "must be greater than 1s"),
         ("state.sqlite", {"url": "x", "tableName": "a-b"}, "invalid identifier: a-b"),
