@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--app-port", "-p", type=int, default=0, help="port the app listens on")
     run.add_argument("--app-channel-address", default="127.0.0.1", help="host the app listens on")
+    run.add_argument(
+        "--app-protocol", "-P", default="http", help="how the app is called: http or grpc"
+    )
     run.add_argument("--dapr-http-port", "-H", type=int, default=-1, help="default: a free port")
     run.add_argument("--dapr-grpc-port", "-G", type=int, default=-1, help="default: a free port")
     run.add_argument("--metrics-port", "-M", type=int, default=-1, help="default: a free port")
@@ -175,6 +178,7 @@ def single_app(args: argparse.Namespace, command: tuple[str, ...]) -> AppConfig:
     shared = SharedConfig(
         resources_paths=_resources(args),
         daprd_log_destination=LogDestination.FILE if command else LogDestination.CONSOLE,
+        app_protocol=args.app_protocol,
     )
     return AppConfig(
         app_id=args.app_id,
