@@ -138,7 +138,11 @@ class GrpcAppChannel(AppChannel):
             return _failed_event(exc, event_id)
         outcome = _OUTCOMES.get(reply.status, EventOutcome.RETRY)
         if outcome is not EventOutcome.SUCCESS:
-            log.warning("%s status returned from app for pub/sub event %s", outcome.value, event_id)
+            log.warning(
+                "%s status returned from app while processing pub/sub event %s",
+                outcome.value,
+                event_id,
+            )
         return outcome
 
     async def trigger_job(self, name: str, data: str | None) -> bool:

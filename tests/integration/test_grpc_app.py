@@ -244,3 +244,10 @@ async def test_health_checks_ask_the_apps_health_service(tmp_path: Path) -> None
         await closed.aclose()
         app.stop()
     assert [json.loads(line)["kind"] for line in records.read_text().splitlines()] == ["health"]
+
+
+async def test_an_app_that_is_gone_answers_unavailable_as_503(system: GrpcSystem) -> None:
+    system.app.stop()
+    r = await system.client.get(system.invoke_url("echo"))
+    assert (r.status_code, r.headers["content-type"]) == (503, "text/plain; charset=utf-8")
+    assert r.json()["code"] == 14  # the message is the gRPC library's own wording
