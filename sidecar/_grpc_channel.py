@@ -131,7 +131,7 @@ class GrpcAppChannel(AppChannel):
         except (AppChannelError, ValueError) as exc:
             log.warning("pub/sub event %s not delivered: %s", event_id, exc)
             return EventOutcome.RETRY
-        metadata = messages.event_metadata(delivery.metadata) + self._token()
+        metadata = messages.event_metadata(delivery.metadata, delivery.event) + self._token()
         try:
             reply = await self._callback().OnTopicEvent(request, metadata=metadata)
         except grpc.aio.AioRpcError as exc:

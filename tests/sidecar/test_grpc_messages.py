@@ -116,3 +116,17 @@ def test_job_data_goes_as_a_protobuf_value() -> None:
     value = struct_pb2.Value.FromString(request.data.value)
     assert list(value.struct_value["a"]) == [1.0, "x"]
     assert not messages.job_event_request("j", None).HasField("data")
+
+
+def test_an_envelopes_trace_context_goes_as_metadata() -> None:
+    md = {"pubsubName": "ps", "Custom": "v", "traceparent": "ignored", "content-type": "x"}
+    assert messages.event_metadata(md, {"traceparent": "", "tracestate": ""}) == [
+        ("traceparent", "00-00000000000000000000000000000000-0000000000000000-00"),
+        ("pubsubname", "ps"),
+        ("custom", "v"),
+    ]
+    assert messages.event_metadata({}, {"traceparent": "tp", "tracestate": "k=v"}) == [
+        ("traceparent", "tp"),
+        ("tracestate", "k=v"),
+    ]
+    assert messages.event_metadata({}, {}) == []  # a raw payload has no trace context
