@@ -30,54 +30,19 @@ VALUE_TYPE_URL = "type.googleapis.com/google.protobuf.Value"
 PROTOBUF_CT = "application/x-protobuf"
 SNIFFED_TEXT = "text/plain; charset=utf-8"  # what Go's server gives a text body without a type
 # IANA's permanent request headers (Go canonical form lowercased): sent as ``dapr-<name>``
-PERMANENT = frozenset(
-    [
-        "accept",
-        "accept-charset",
-        "accept-language",
-        "accept-ranges",
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "transfer-encoding",
-        "upgrade",
-        "cache-control",
-        "content-type",
-        "content-length",
-        "cookie",
-        "date",
-        "expect",
-        "from",
-        "host",
-        "if-match",
-        "if-modified-since",
-        "if-none-match",
-        "if-schedule-tag-match",
-        "if-unmodified-since",
-        "max-forwards",
-        "origin",
-        "pragma",
-        "referer",
-        "via",
-        "warning",
-    ]
-)
+PERMANENT = frozenset({
+    "accept", "accept-charset", "accept-language", "accept-ranges", "connection", "keep-alive",
+    "proxy-connection", "transfer-encoding", "upgrade", "cache-control", "content-type",
+    "content-length", "cookie", "date", "expect", "from", "host", "if-match", "if-modified-since",
+    "if-none-match", "if-schedule-tag-match", "if-unmodified-since", "max-forwards", "origin",
+    "pragma", "referer", "via", "warning",
+})  # fmt: skip
 # not sent as metadata: the trace context goes as it is, Go's gRPC client drops reserved keys
 _NOT_SENT = frozenset({"destination-app-id", "user-agent", "te", "grpc-trace-bin"})
-_HOP_BY_HOP = frozenset(
-    [
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "transfer-encoding",
-        "upgrade",
-        "http2-settings",
-        "te",
-        "trailer",
-        "proxy-authorization",
-        "proxy-authenticate",
-    ]
-)
+_HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    "http2-settings", "te", "trailer", "proxy-authorization", "proxy-authenticate",
+})  # fmt: skip
 _NOT_RETURNED = frozenset({"traceparent", "tracestate", "destination-app-id", "content-type"})
 _NOT_EVENT_METADATA = frozenset({"content-type", "content-length", "traceparent", "tracestate"})
 _CLOUD_EVENT_FIELDS = frozenset(

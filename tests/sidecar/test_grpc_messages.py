@@ -1,4 +1,5 @@
-"""The gRPC app channel's messages: daprd's mappings between an HTTP caller and a gRPC app."""
+"""The gRPC app channel's messages (daprd's mappings between an HTTP caller and a gRPC app), and
+the channel's behaviour with an unhealthy app."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dapr.proto.runtime.v1 import appcallback_pb2
 from google.protobuf import struct_pb2
 
 from sidecar import _grpc_messages as messages
-from sidecar.app_channel import TopicDelivery
+from sidecar._grpc_channel import GrpcAppChannel
+from sidecar.app_channel import AppChannelError, EventOutcome, TopicDelivery
 
 
 @pytest.mark.parametrize(
@@ -130,3 +132,17 @@ def test_an_envelopes_trace_context_goes_as_metadata() -> None:
         ("tracestate", "k=v"),
     ]
     assert messages.event_metadata({}, {}) == []  # a raw payload has no trace context
+
+
+async def test_an_unhealthy_grpc_app_gets_no_call() -> None:
+    channel = GrpcAppChannel("127.0.0.1", 1, app_id="a", token=None, max_message=1024)
+    channel.healthy = False
+    with pytest.raises(AppChannelError, match="app is not in a healthy state"):
+        await channel.invoke("GET", "m")
+    assert await channel.trigger_job("j", None) is False
+    delivery = TopicDelivery("ps", "t", "", {"id": "1"}, b"", {})
+    assert await channel.deliver_event(delivery) is EventOutcome.RETRY
+    with pytest.raises(AppChannelError, match="HTTP app channel"):
+        await channel.call_actor("PUT", "actors/T/1/method/m")
+    assert await channel.actor_config() is None
+    await channel.aclose()
