@@ -14,6 +14,7 @@ from sidecar._grpc_channel import GrpcAppChannel
 from sidecar._http_channel import HttpAppChannel
 from sidecar._runfile import AppConfig, SharedConfig
 from sidecar._runner import app_env, app_protocol, sidecar_config
+from sidecar.real_dapr import daprd_args
 from tests.integration._processes import SidecarProcess
 from tests.integration._support import free_port
 
@@ -218,3 +219,10 @@ async def test_an_unsupported_app_protocol_is_a_start_up_error(
     assert await finish(proc) == 1, proc.describe()
     message = "app x: appProtocol 'https' is not supported (supported: http, grpc)"
     assert f"sidecar: error: {message}" in proc.stderr()
+
+
+def test_real_dapr_passes_the_app_protocol_to_daprd(tmp_path: Path) -> None:
+    app = AppConfig("svc", tmp_path, SharedConfig(app_protocol="GRPC"), app_port=3000)
+    args = daprd_args(app, Path("daprd"), tmp_path, 3500, 50001)
+    assert args[args.index("--app-protocol") + 1] == "grpc"
+    assert "--app-protocol" not in daprd_args(AppConfig("svc", tmp_path), Path("d"), tmp_path, 1, 2)
