@@ -34,6 +34,7 @@ def sidecar_config(
         app_id=app.app_id,
         app_port=app.app_port if app.app_port > 0 else None,
         app_host=app.app_channel_address or "127.0.0.1",
+        app_protocol=app_protocol(s) or "http",
         http_port=max(app.dapr_http_port, 0),
         grpc_port=app.dapr_grpc_port if app.dapr_grpc_port > 0 else free_port(),
         resources_paths=s.resources_paths,

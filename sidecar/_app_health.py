@@ -1,7 +1,8 @@
 """App health checks, as daprd's ``--enable-app-health-check`` (dapr-sidecar.md §3.5).
 
-Every ``interval`` seconds the probe sends ``GET {path}`` to the app (no ``dapr-api-token``) with
-a ``timeout``; a 2xx answer is healthy. After ``threshold`` failures in a row the app is
+Every ``interval`` seconds the probe asks the app channel (``GET {path}`` over HTTP, no
+``dapr-api-token``; the ``AppCallbackHealthCheck/HealthCheck`` call over gRPC) with a
+``timeout``; a 2xx answer (gRPC: OK) is healthy. After ``threshold`` failures in a row the app is
 unhealthy; one success makes it healthy again. While it is unhealthy every call the sidecar makes
 to the app fails at once with "app is not in a healthy state" and no job or reminder is delivered:
 they wait in the store (none is spent on retries) until the app is healthy again.
@@ -11,10 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-import httpx
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +31,20 @@ class AppHealthProbe:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
-        base_url: str,
+        probe: Callable[[str, float], Awaitable[bool]],
+        name: str,
         settings: HealthSettings,
         on_change: Callable[[bool], None],
     ) -> None:
-        self.client = client
-        self.url = base_url + "/" + settings.path.lstrip("/")
+        self.probe = probe  # the channel's probe_health(path, timeout)
+        self.name = name
         self.settings = settings
         self.on_change = on_change
         self.healthy = True
         self.failures = 0
 
     async def probe_once(self) -> bool:
-        try:
-            resp = await self.client.get(self.url, timeout=self.settings.timeout)
-        except httpx.HTTPError:
-            return False
-        return 200 <= resp.status_code < 300
+        return await self.probe(self.settings.path, self.settings.timeout)
 
     def record(self, ok: bool) -> None:
         """Count one probe's result; report a change of health."""
@@ -57,7 +52,7 @@ class AppHealthProbe:
         now_healthy = ok or (self.healthy and self.failures < self.settings.threshold)
         if now_healthy != self.healthy:
             self.healthy = now_healthy
-            log.warning("app %s is %s", self.url, "healthy" if ok else "not healthy")
+            log.warning("app %s is %s", self.name, "healthy" if ok else "not healthy")
             self.on_change(now_healthy)
 
     async def run(self) -> None:

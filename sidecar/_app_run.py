@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from ._app_env import app_env, app_protocol, free_port, sidecar_config
+from ._channels import PROTOCOLS
 from ._config import private_dir
 from ._guarded import GuardedApp, SpawnError, spawn
 from ._output import LINE_LIMIT, LineWriter, drain, pump
@@ -170,8 +171,11 @@ class AppRun:
             raise RunnerError(f"app {self.app_id}: appPort: {in_use(port)} (an app left running?)")
 
     async def _start(self) -> None:
-        if app_protocol(self.app.shared) != "http":
-            raise RunnerError(f"app {self.app_id}: only appProtocol http is supported")
+        if app_protocol(self.app.shared) not in PROTOCOLS:
+            raise RunnerError(
+                f"app {self.app_id}: appProtocol {self.app.shared.app_protocol!r} is not"
+                f" supported (supported: {', '.join(PROTOCOLS)})"
+            )
         stamp = time.strftime("%Y%m%d%H%M%S")
         if self.app.daprd_log.to_file:
             self._attach_daprd_log(self._log_path("daprd", stamp))

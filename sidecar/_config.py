@@ -58,6 +58,7 @@ class SidecarConfig:
     app_id: str
     app_port: int | None = None
     app_host: str = "127.0.0.1"
+    app_protocol: str = "http"  # how the sidecar calls the app: "http" or "grpc"
     http_port: int = 3500  # 0 picks a free port
     listen_host: str = "127.0.0.1"
     grpc_port: int = 0  # advertised to the app only; this runtime serves HTTP

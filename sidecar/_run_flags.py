@@ -115,7 +115,10 @@ def _ports(run: argparse.ArgumentParser) -> None:
 
 def _app(run: argparse.ArgumentParser) -> None:
     run.add_argument(
-        "--app-protocol", "-P", default="", help="how the sidecar calls the app: http (default)"
+        "--app-protocol",
+        "-P",
+        default="",
+        help="how the sidecar calls the app: http (default), grpc",
     )
     run.add_argument("--app-ssl", action="store_true", help="deprecated: --app-protocol https")
     run.add_argument(

@@ -25,6 +25,7 @@ import httpx
 from starlette.applications import Starlette
 
 from ._app_health import AppHealthProbe, HealthSettings
+from ._channels import channel_for
 from ._config import SidecarConfig
 from ._http_server import listen, raise_open_file_limit
 from ._http_server import server as http_server
@@ -98,16 +99,7 @@ class Sidecar:
         self.state_stores: dict[str, StateStore] = {}
         self.secret_stores: dict[str, SecretStore] = {}
         self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
-        self.app_channel: AppChannel | None = None
-        if config.app_port:
-            self.app_channel = AppChannel(
-                self.http,
-                config.app_host,
-                config.app_port,
-                app_id=config.app_id,
-                token=config.app_token,
-                max_concurrency=config.app_max_concurrency,
-            )
+        self.app_channel: AppChannel | None = channel_for(config, self.http)
         self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
         self.identity = Identity(config.app_id, config.namespace, self.instance)
         self.extensions = [
@@ -153,6 +145,8 @@ class Sidecar:
     async def _start(self) -> None:
         self.internal_key = self.registry.internal_key()
         self._stack.push_async_callback(self.http.aclose)
+        if self.app_channel is not None:
+            self._stack.push_async_callback(self.app_channel.aclose)
         self._stack.push_async_callback(self.registry.close)  # closed after everything using it
         await self._load_resources()
         if self._own_store:
@@ -296,7 +290,8 @@ class Sidecar:
             channel.healthy = healthy
             self.scheduler.resume() if healthy else self.scheduler.pause()
 
-        return AppHealthProbe(self.http, channel.base_url, settings, changed)
+        name = f"{cfg.app_id} ({channel.protocol} {channel.host}:{channel.port})"
+        return AppHealthProbe(channel.probe_health, name, settings, changed)
 
     # services its parts use (services.py) -------------------------------------------------------
 
@@ -305,27 +300,13 @@ class Sidecar:
         return self.config.placement
 
     async def deliver_job(self, record: JobRecord) -> Outcome:
-        """POST /job/{name} to the app; 2xx and 404 end the attempt (dapr-jobs.md §3.1, §3.3)."""
+        """The trigger to the app; delivered, or not to be retried, ends the attempt
+        (dapr-jobs.md §3.1 - §3.3)."""
         if self.app_channel is None:
             log.warning("job %s failed: app channel not initialized", record.name)
             return Outcome.FAILED
-        body = record.spec.data.encode() if record.spec.data is not None else b""
-        try:
-            resp = await self.app_channel.request(
-                "POST",
-                f"job/{record.name}",
-                content=body,
-                headers={"content-type": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            log.warning("job %s delivery failed: %r", record.name, exc)
-            return Outcome.FAILED
-        if resp.status_code == 404:
-            log.error("job %s: app answered 404; not retried", record.name)
-        ok = 200 <= resp.status_code < 300 or resp.status_code == 404
-        if not ok:
-            log.warning("job %s: app answered %s", record.name, resp.status_code)
-        return Outcome.SUCCESS if ok else Outcome.FAILED
+        ended = await self.app_channel.trigger_job(record.name, record.spec.data)
+        return Outcome.SUCCESS if ended else Outcome.FAILED
 
     def next_index(self, key: str, n: int) -> int:
         """Round-robin position for load-balancing calls over ``n`` replicas."""
@@ -368,7 +349,7 @@ class Sidecar:
         if self.config.app_port:
             out["appConnectionProperties"] = {
                 "port": self.config.app_port,
-                "protocol": "http",
+                "protocol": self.app_channel.protocol if self.app_channel else "http",
                 "channelAddress": self.config.app_host,
             }
         for ext in self.extensions:

@@ -1,10 +1,22 @@
-"""The app channel: every call the sidecar makes to its app goes through here (as in daprd)."""
+"""The app channel: every call the sidecar makes to its app goes through here (as in daprd).
+
+:class:`AppChannel` is the contract, with one implementation per app protocol, chosen once when
+the sidecar is built (:func:`sidecar._channels.channel_for`): ``HttpAppChannel`` (``appProtocol:
+http``) and ``GrpcAppChannel`` (``grpc``: the app's ``AppCallback`` services). Callers speak in
+the terms of what they deliver (an invocation, a topic event, a job trigger) and never branch on
+the protocol.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 import aiohttp
 import httpx
@@ -15,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # What Go's net/http client (daprd's) sends of its own; it adds no Accept and no Content-Type.
 GO_CLIENT_HEADERS = {"user-agent": "Go-http-client/1.1", "accept-encoding": "gzip"}
+UNHEALTHY = "app is not in a healthy state"
 
 # How long an idle pooled connection to the app is kept: below the apps' servers' keep-alive
 # (75 s for ours; uvicorn's default is 5 s, which a 5 s pool can race), so this side closes first.
@@ -56,36 +69,67 @@ def outbound_client(max_connections: int) -> httpx.AsyncClient:
     return client
 
 
-class AppChannel:
-    """HTTP calls to the app at ``host:port``, with APP_API_TOKEN added when configured."""
+class AppChannelError(Exception):
+    """The call could not be sent, or the app could not be reached; the message says why."""
+
+
+class EventOutcome(Enum):
+    """What the app made of a topic event (daprd's SUCCESS / RETRY / DROP)."""
+
+    SUCCESS = "SUCCESS"
+    RETRY = "RETRY"
+    DROP = "DROP"
+
+
+@dataclass(frozen=True)
+class TopicDelivery:
+    """One pub/sub message for the app: ``event`` is the decoded CloudEvent, ``data`` its bytes
+    as the HTTP channel posts them, ``path`` the matched route, ``metadata`` the publish
+    metadata plus ``pubsubName``."""
+
+    pubsub: str
+    topic: str
+    path: str
+    event: dict[str, Any]
+    data: bytes
+    metadata: Mapping[str, str]
+
+
+class AppChannel(ABC):
+    """Calls to the app at ``host:port``, with APP_API_TOKEN added when configured.
+
+    ``healthy`` is False while app health checks find the app unhealthy: every call then fails
+    at once with :class:`AppChannelError` ("app is not in a healthy state").
+    """
+
+    protocol = "http"  # as ``appConnectionProperties.protocol`` in the metadata
 
     def __init__(
-        self,
-        client: httpx.AsyncClient,
-        host: str,
-        port: int,
-        *,
-        app_id: str,
-        token: str | None,
-        max_concurrency: int = 0,
+        self, host: str, port: int, *, app_id: str, token: str | None, max_concurrency: int = 0
     ) -> None:
-        self.client = client
-        # --app-max-concurrency: at most this many calls in flight to the app, the rest wait
-        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
-        self.base_url = f"http://{host}:{port}"
         self.host = host
         self.port = port
         self.app_id = app_id
         self.token = token
-        self.healthy = True  # False while app health checks find the app unhealthy
+        self.healthy = True
+        # --app-max-concurrency: at most this many calls in flight to the app, the rest wait
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
 
-    def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
-        out = {k: v for k, v in (headers or {}).items() if k.lower() not in HOP_BY_HOP}
-        if self.token:
-            out["dapr-api-token"] = self.token
-        return out
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Held for the length of one call to the app (a no-op without a concurrency limit)."""
+        if self._slots is None:
+            yield
+            return
+        async with self._slots:
+            yield
 
-    async def request(
+    def check_healthy(self) -> None:
+        if not self.healthy:
+            raise AppChannelError(UNHEALTHY)
+
+    @abstractmethod
+    async def invoke(
         self,
         method: str,
         path: str,
@@ -93,50 +137,52 @@ class AppChannel:
         content: bytes = b"",
         headers: Mapping[str, str] | None = None,
         params: str = "",
-        timeout: float | None = None,
     ) -> httpx.Response:
-        """Send one request to the app; raises httpx.HTTPError when it cannot be sent or reached.
+        """Service invocation of ``path`` with the HTTP ``method``: the app's answer as daprd
+        gives it to an HTTP caller. Raises AppChannelError when it cannot be delivered."""
 
-        A path Go's HTTP client refuses to send (a control character in it) is such an error too,
-        as in daprd ("net/http: invalid control character in URL").
-        """
-        if not self.healthy:
-            raise httpx.ConnectError("app is not in a healthy state")
-        url = self.base_url + "/" + path.lstrip("/")
-        if params:
-            url += "?" + params
-        if self._slots is None:
-            return await self._send(method, url, content, headers, timeout)
-        async with self._slots:
-            return await self._send(method, url, content, headers, timeout)
-
-    async def _send(
+    @abstractmethod
+    async def call_actor(
         self,
         method: str,
-        url: str,
-        content: bytes,
-        headers: Mapping[str, str] | None,
-        timeout: float | None,
+        path: str,
+        *,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        params: str = "",
     ) -> httpx.Response:
-        try:
-            return await self.client.request(
-                method, url, content=content, headers=self._headers(headers), timeout=timeout
-            )
-        except httpx.InvalidURL as exc:
-            raise httpx.LocalProtocolError(f"invalid control character in URL: {exc}") from exc
+        """An actor callback (``actors/{type}/{id}/...``); raises AppChannelError."""
+
+    @abstractmethod
+    async def actor_config(self) -> Any:
+        """The app's actor configuration (as ``GET /dapr/config`` answers it, decoded), or None
+        when it gives none. Raises AppChannelError or ValueError when it cannot be read."""
+
+    @abstractmethod
+    async def subscriptions(self) -> Any:
+        """The app's programmatic subscriptions in ``GET /dapr/subscribe``'s JSON shape, or None
+        when it has none (or could not be asked: logged)."""
+
+    @abstractmethod
+    async def deliver_event(self, delivery: TopicDelivery) -> EventOutcome:
+        """Deliver one topic event; a failure to reach the app is RETRY (logged)."""
+
+    @abstractmethod
+    async def trigger_job(self, name: str, data: str | None) -> bool:
+        """Deliver a job trigger (``data``: the job's JSON text, None without data). True when the
+        attempt is over (the app took it, or it is not to be retried: daprd's 404/NotFound)."""
+
+    @abstractmethod
+    async def probe_health(self, path: str, timeout: float) -> bool:
+        """One app health probe (no token, as daprd): True when the app answers healthy."""
+
+    async def aclose(self) -> None:  # noqa: B027 (most channels hold nothing of their own)
+        """Release what the channel holds (the HTTP client is the sidecar's, not closed here)."""
 
     async def wait_until_listening(self, interval: float = 0.1) -> None:
         """Block until the app's port accepts TCP connections (daprd dials every 100 ms)."""
-        while True:
-            try:
-                _, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.host, self.port), 0.5
-                )
-            except (OSError, TimeoutError):
-                await asyncio.sleep(interval)
-                continue
-            writer.close()
-            return
+        while not await self.is_listening():  # noqa: ASYNC110 (a port, not an event: daprd polls)
+            await asyncio.sleep(interval)
 
     async def is_listening(self) -> bool:
         try:

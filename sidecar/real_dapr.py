@@ -209,6 +209,8 @@ def daprd_args(app: AppConfig, daprd: Path, data: Path, http: int, grpc: int) ->
         args += ["--resources-path", str(path)]
     if app.app_port:
         args += ["--app-port", str(app.app_port)]
+    if app.shared.app_protocol:
+        args += ["--app-protocol", app.shared.app_protocol.lower()]
     if app.shared.log_level:
         args += ["--log-level", app.shared.log_level]
     if app.shared.enable_app_health_check:

@@ -6,9 +6,9 @@ import asyncio
 import logging
 from typing import Any
 
-import httpx
 from starlette.routing import BaseRoute
 
+from ..app_channel import AppChannelError
 from ..dapr_errors import DaprError
 from ..jobs import JobRecord, Outcome, reminder_owner
 from ..services import ActorServices
@@ -87,13 +87,9 @@ class ActorRuntime:
     async def _read_app_config(self) -> AppActorConfig:
         channel = self.services.app_channel
         assert channel is not None
-        headers = {"content-type": "application/json", "dapr-app-id": self.services.identity.app_id}
         try:
-            resp = await channel.request("GET", "dapr/config", headers=headers)
-            if resp.status_code != 200:
-                return AppActorConfig()
-            return parse_app_config(resp.json())
-        except (httpx.HTTPError, ValueError) as exc:
+            return parse_app_config(await channel.actor_config())
+        except (AppChannelError, ValueError) as exc:
             log.warning("app configuration ignored: %s", exc)
         except ActorConfigError as exc:
             log.error("actor types not registered: %s", exc)
@@ -134,7 +130,7 @@ class ActorRuntime:
         channel = self.services.app_channel
         if channel is None:
             return
-        resp = await channel.request(
+        resp = await channel.call_actor(
             "DELETE",
             f"actors/{actor_type}/{actor_id}",
             headers={"content-type": "application/x-protobuf"},

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import httpx
 from starlette.responses import Response
 
-from ..app_channel import HOP_BY_HOP
+from ..app_channel import HOP_BY_HOP, AppChannelError
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER
 from ..services import ActorServices
@@ -117,15 +117,15 @@ class Router:
         who = f"{call.actor_type}/{call.actor_id}"
         try:
             async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id):
-                return await channel.request(
+                return await channel.call_actor(
                     "PUT", call.app_path, content=call.body, headers=call.headers, params=call.query
                 )
         except StackDepthError as exc:
             raise DaprError(500, "ERR_ACTOR_STACK_DEPTH", str(exc)) from exc
         except TurnQueueFullError as exc:
             raise invoke_error(f"{who}: {exc}") from exc
-        except httpx.HTTPError as exc:
-            raise invoke_error(f"error from actor service: {exc!r}") from exc
+        except AppChannelError as exc:
+            raise invoke_error(f"error from actor service: {exc}") from exc
 
     async def invoke_local(self, call: ActorCall, *, reentrant: bool) -> Response:
         """A method call on an actor hosted here; the reentrancy id is added when enabled."""

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..app_channel import HOP_BY_HOP
+from ..app_channel import HOP_BY_HOP, AppChannelError
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..web import passthrough, read_body
@@ -19,7 +19,8 @@ from ._context import services_of
 log = logging.getLogger(__name__)
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-_STRIP = HOP_BY_HOP | {"dapr-app-id", "dapr-api-token", INTERNAL_HEADER}
+_NOT_FOR_APP = frozenset({"dapr-app-id", "dapr-api-token", INTERNAL_HEADER, "host"})
+_STRIP = HOP_BY_HOP | _NOT_FOR_APP
 _STAMPED = ("dapr-caller-app-id", "dapr-caller-namespace", "dapr-callee-app-id")
 
 
@@ -77,8 +78,9 @@ async def _invoke(request: Request, app_id: str, method: str) -> Response:
     body = await read_body(request)
     if target == me.app_id and namespace == me.namespace:
         # daprd short-circuits a call to its own app: the caller's headers go as they are,
-        # with no caller/callee stamps (recorded from daprd 1.18.3)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
+        # with no caller/callee stamps (recorded from daprd 1.18.3); the channel drops the
+        # hop-by-hop ones HTTP does not forward (gRPC sends them as dapr-connection, ...)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FOR_APP}
         return await local_call(request, target, method, body, headers)
     headers = _forward_headers(request)
     headers["dapr-caller-app-id"] = me.app_id
@@ -94,11 +96,11 @@ async def local_call(
     if channel is None:
         raise invoke_error(app_id, "app channel is not initialized")
     try:
-        upstream = await channel.request(
+        upstream = await channel.invoke(
             request.method, method, content=body, headers=headers, params=request.url.query
         )
-    except httpx.HTTPError as exc:
-        raise invoke_error(app_id, f"error invoking app channel: {exc!r}") from exc
+    except AppChannelError as exc:
+        raise invoke_error(app_id, f"error invoking app channel: {exc}") from exc
     return passthrough(upstream)
 
 
@@ -125,7 +127,7 @@ async def internal_invoke(request: Request) -> Response:
     """A call forwarded by another sidecar of this runtime home: deliver it to our app."""
     if not is_forwarded(request.headers, services_of(request).internal_key):
         raise DaprError(403, "ERR_DIRECT_INVOKE", "forwarded call without a valid runtime key")
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _STRIP}
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FOR_APP}
     body = await read_body(request)
     return await local_call(
         request, request.path_params["app_id"], request.path_params["method"], body, headers

@@ -1,8 +1,9 @@
 """Delivering one broker message to the app (dapr ``pkg/runtime/subscription``, HTTP postman).
 
-The app gets ``POST <route>`` with the envelope bytes exactly as published, content type
-``application/cloudevents+json``, the publish metadata as headers plus ``pubsubname``. Its answer
-maps to an :class:`Outcome`; DROP (and 404) or an unroutable/expired event goes to the
+The app channel delivers the event (over HTTP: ``POST <route>`` with the envelope bytes exactly
+as published, content type ``application/cloudevents+json``, the publish metadata as headers
+plus ``pubsubname``; over gRPC: ``OnTopicEvent``). Its answer maps to an :class:`Outcome`;
+DROP (and 404) or an unroutable/expired event goes to the
 dead-letter topic when one is set, and so does a retriable failure (daprd, with no resiliency
 policy, does not retry it). Without a dead-letter topic a failure is only logged, and the broker
 takes the message as dealt with (``pubsub.redis`` acknowledges it, as contrib does).
@@ -13,15 +14,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from enum import Enum
 from typing import Any
 
-import httpx
-
 from .. import gojson
-from ..app_channel import AppChannel
+from ..app_channel import AppChannel, EventOutcome, TopicDelivery
 from ..clock import Clock
-from ..tracing import ZERO_TRACEPARENT
 from . import _envelope
 from ._broker import Message
 from ._cel import CelEvalError
@@ -30,33 +27,7 @@ from ._subscriptions import TopicSubscription, clean_path
 log = logging.getLogger(__name__)
 
 DeadLetterPublish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
-_SKIP_HEADERS = frozenset({"content-length", "content-type"})
-
-
-class Outcome(Enum):
-    SUCCESS = "SUCCESS"
-    RETRY = "RETRY"
-    DROP = "DROP"
-
-
-def outcome_of(status: int, body: bytes) -> Outcome:
-    """Map the app's answer as daprd's HTTP postman does."""
-    if 200 <= status <= 299:
-        return _status_field(body)
-    return Outcome.DROP if status == 404 else Outcome.RETRY
-
-
-def _status_field(body: bytes) -> Outcome:
-    try:
-        answer = gojson.loads_floats(body)
-    except ValueError:
-        return Outcome.SUCCESS  # empty or not JSON: no status to check
-    if not isinstance(answer, dict):
-        return Outcome.SUCCESS
-    status = next((v for k, v in answer.items() if k.lower() == "status"), "")
-    if not isinstance(status, str) or status in ("", "SUCCESS"):
-        return Outcome.SUCCESS
-    return Outcome.DROP if status == "DROP" else Outcome.RETRY
+Outcome = EventOutcome
 
 
 class Deliverer:
@@ -135,24 +106,10 @@ class Deliverer:
     async def _post(
         self, path: str, data: bytes, event: dict[str, Any], metadata: dict[str, str]
     ) -> Outcome:
-        headers = {k: v for k, v in metadata.items() if k.lower() not in _SKIP_HEADERS}
-        headers["content-type"] = _envelope.CLOUDEVENT_CT
-        if "traceparent" in event:  # an envelope; a raw payload carries no trace context
-            headers["traceparent"] = str(event["traceparent"] or ZERO_TRACEPARENT)
-        if isinstance(event.get("tracestate"), str) and event["tracestate"]:
-            headers["tracestate"] = event["tracestate"]
-        try:
-            resp = await self.channel.request(
-                "POST", clean_path(path), content=data, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            log.warning(
-                "error returned from app channel while sending pub/sub event to app: %r", exc
-            )
-            return Outcome.RETRY
-        outcome = outcome_of(resp.status_code, resp.content)
-        _log_outcome(outcome, resp, event)
-        return outcome
+        delivery = TopicDelivery(
+            self.sub.pubsubname, self.sub.topic, clean_path(path), event, data, metadata
+        )
+        return await self.channel.deliver_event(delivery)
 
     async def _failed(self, message: Message) -> None:
         if self.sub.dead_letter_topic:
@@ -186,25 +143,3 @@ def _trace_from(metadata: dict[str, str], event: dict[str, Any], *, overwrite: b
             event[key] = metadata[key]
             if key == "traceparent":
                 event["traceid"] = metadata[key]
-
-
-def _log_outcome(outcome: Outcome, resp: httpx.Response, event: dict[str, Any]) -> None:
-    if resp.status_code == 404:
-        log.error(
-            "non-retriable error returned from app while processing pub/sub event %s: %s. "
-            "status code returned: 404",
-            event.get("id"),
-            resp.text,
-        )
-    elif outcome is Outcome.DROP:
-        log.warning(
-            "DROP status returned from app while processing pub/sub event %s", event.get("id")
-        )
-    elif outcome is Outcome.RETRY:
-        log.warning(
-            "retriable error returned from app while processing pub/sub event %s, "
-            "topic: %s, status code returned: %s",
-            event.get("id"),
-            event.get("topic"),
-            resp.status_code,
-        )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.routing import BaseRoute
 
-from .. import gojson, redisconn
+from .. import redisconn
 from ..components import Component, ComponentError, init_failure
 from ..services import PubSubServices
 from . import _api_errors, _subscriptions
@@ -26,7 +24,6 @@ SUPPORTED_TYPES = ("pubsub.in-memory", "pubsub.redis")
 #: metadata every pub/sub component may carry (daprd reads these itself)
 RUNTIME_METADATA = frozenset({"publishingscopes", "subscriptionscopes"})
 RUNTIME_METADATA |= {"allowedtopics", "protectedtopics"}
-SUBSCRIBE_RETRIES = 3
 
 
 def _topics(value: str) -> list[str]:
@@ -205,35 +202,14 @@ class PubSubRuntime:
         self.active.append(sub)
 
     async def _fetch_programmatic(self) -> list[TopicSubscription]:
-        resp = await self._get_subscribe()
-        if resp is None:
-            return []
-        if resp.status_code == 404:
-            log.debug("user app did not subscribe to any topic")
-            return []
-        if resp.status_code != 200:
-            log.error(
-                "app returned http status code %s from subscription endpoint", resp.status_code
-            )
-            return []
+        channel = self.services.app_channel
+        assert channel is not None
+        items = await channel.subscriptions()
         try:
-            items = gojson.loads_floats(resp.content) if resp.content.strip() else None
             subs = _subscriptions.programmatic(items)
         except ValueError as exc:
             log.error("error getting topics from app: %s", exc)
             return []
-        log.info("app is subscribed to: %s", [(s.pubsubname, s.topic) for s in subs])
+        if subs:
+            log.info("app is subscribed to: %s", [(s.pubsubname, s.topic) for s in subs])
         return subs
-
-    async def _get_subscribe(self) -> httpx.Response | None:
-        channel = self.services.app_channel
-        assert channel is not None
-        headers = {"dapr-app-id": self.app_id, "content-type": "application/json"}
-        for attempt in range(SUBSCRIBE_RETRIES + 1):
-            try:
-                return await channel.request("GET", "dapr/subscribe", headers=headers)
-            except httpx.HTTPError as exc:
-                log.warning("GET /dapr/subscribe failed (attempt %d): %r", attempt + 1, exc)
-                if attempt < SUBSCRIBE_RETRIES:
-                    await asyncio.sleep(0.5 * 2**attempt)
-        return None

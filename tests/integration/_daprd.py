@@ -82,6 +82,7 @@ class DaprdSidecar(Process):
         log: Path,
         env: Mapping[str, str] | None = None,
         http_port: int | None = None,
+        app_protocol: str = "http",
     ) -> None:
         plane = ControlPlane.get(home.parent / "control-plane")
         config, namespace = _home_setup(home)
@@ -89,7 +90,7 @@ class DaprdSidecar(Process):
         self.http_port = http_port or free_port()
         args = [str(binary("daprd")), "--app-id", app_id, "--dapr-http-port", str(self.http_port)]
         if app_port:
-            args += ["--app-port", str(app_port)]
+            args += ["--app-port", str(app_port), "--app-protocol", app_protocol]
         args += ["--dapr-grpc-port", str(free_port()), "--metrics-port", str(free_port())]
         args += ["--dapr-internal-grpc-port", str(free_port()), "--dapr-listen-addresses"]
         args += ["127.0.0.1", "--placement-host-address", plane.placement.address]
@@ -109,12 +110,15 @@ class DaprdSidecar(Process):
         resources: Path | None = None,
         log: Path | None = None,
         env: Mapping[str, str] | None = None,
+        app_protocol: str = "http",
     ) -> DaprdSidecar:
         """As :meth:`SidecarProcess.for_app`: components from ``resources`` (default: an empty
         folder in ``home``), the log beside ``home`` unless given."""
         resources = resources or home / "resources"
         log = log or home.parent / f"{app_id}-daprd.log"
-        return cls(home, app_id, app_port, resources=resources, log=log, env=env)
+        return cls(
+            home, app_id, app_port, resources=resources, log=log, env=env, app_protocol=app_protocol
+        )
 
     def start(self) -> DaprdSidecar:
         super().start()

@@ -47,12 +47,17 @@ def sidecar_for_app(
     dev_clock: bool = False,
     log: Path | None = None,
     env: dict[str, str] | None = None,
+    app_protocol: str = "http",
 ) -> Sidecar:
     """The sidecar of one app on the selected runtime: ``sidecar run`` (with the dev clock when
-    asked) or a real daprd, with the components in ``resources`` and ``env`` (e.g. its token)."""
+    asked) or a real daprd, with the components in ``resources``, ``env`` (e.g. its token) and
+    the app's protocol (``http`` or ``grpc``)."""
     if on_dapr():
-        return DaprdSidecar.for_app(home, app_id, app_port, resources=resources, log=log, env=env)
+        return DaprdSidecar.for_app(
+            home, app_id, app_port, resources=resources, log=log, env=env, app_protocol=app_protocol
+        )
     extra = ["--resources-path", str(resources)] if resources else []
+    extra += ["--app-protocol", app_protocol] if app_protocol != "http" else []
     extra += ["--dev-clock"] if dev_clock else []
     return SidecarProcess.for_app(home, app_id, app_port, *extra, log=log, env=env)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 MAIN = "main"  # the runtime of app "parity", which hosts actor type T and subscribes
 TOKEN = "token"  # the runtime of app "parity-token", started with DAPR_API_TOKEN
+GRPC = "grpc"  # the runtime of app "parity-grpc", called over gRPC (appProtocol: grpc)
 API_TOKEN = "parity-secret"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 

@@ -1,7 +1,9 @@
 """The two runtimes the catalogue runs on, each as real processes with the same components and
 the same recorder app: real Dapr (placement, scheduler, two daprd) and the local runtime (two
 ``sidecar run``). Each serves two targets: ``main`` (app ``parity``, hosts actor type ``T``) and
-``token`` (app ``parity-token``, hosts nothing, its API guarded by ``DAPR_API_TOKEN``)."""
+``token`` (app ``parity-token``, hosts nothing, its API guarded by ``DAPR_API_TOKEN``), and a
+third serves ``grpc`` (app ``parity-grpc``, called over gRPC: ``grpc_app.py``, with
+``APP_API_TOKEN``)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,14 @@ from pathlib import Path
 from sidecar._runner import free_port
 
 from ..realdapr._procs import Daprd, Placement, Process, Scheduler, write_config
-from ._model import API_TOKEN, MAIN, TOKEN
+from ._model import API_TOKEN, GRPC, MAIN, TOKEN
 from ._runner import Target
 
 APP_SCRIPT = Path(__file__).with_name("app.py")
+GRPC_SCRIPT = Path(__file__).with_name("grpc_app.py")
 APPS = {MAIN: ("parity", "T"), TOKEN: ("parity-token", "")}  # target -> (app id, entities)
+GRPC_APP_ID = "parity-grpc"
+APP_TOKEN = "parity-app-secret"  # the gRPC app's APP_API_TOKEN
 
 COMPONENTS_YAML = """\
 apiVersion: dapr.io/v1alpha1
@@ -104,7 +109,41 @@ def real_dapr(root: Path) -> Iterator[dict[str, Target]]:
             stack.enter_context(daprd.start())
             daprd.wait_ready()
             targets[target] = Target(daprd.url, f"http://127.0.0.1:{port}")
+        targets[GRPC] = stack.enter_context(
+            _grpc_daprd(root, resources, config, placement, scheduler)
+        )
         yield targets
+
+
+def _grpc_app(root: Path) -> tuple[Process, int, str]:
+    """The gRPC recorder: its gRPC port, and the URL of its ``/_recorded``."""
+    grpc_port, http_port = free_port(), free_port()
+    args = [sys.executable, str(GRPC_SCRIPT), str(grpc_port), str(http_port)]
+    proc = Process("grpc app", args, root / "logs" / "app-grpc.log", _base_env(MAIN))
+    return proc, grpc_port, f"http://127.0.0.1:{http_port}"
+
+
+@contextlib.contextmanager
+def _grpc_daprd(
+    root: Path, resources: Path, config: Path, placement: Placement, scheduler: Scheduler
+) -> Iterator[Target]:
+    app, port, recorded = _grpc_app(root)
+    with app.start(), contextlib.ExitStack() as stack:
+        app.wait_http(f"{recorded}/_recorded")
+        daprd = Daprd(
+            root / "logs",
+            GRPC_APP_ID,
+            app_port=port,
+            resources=resources,
+            config=config,
+            placement=placement.address,
+            scheduler=scheduler.address,
+            env={"APP_API_TOKEN": APP_TOKEN},
+            app_protocol="grpc",
+        )
+        stack.enter_context(daprd.start())
+        daprd.wait_ready()
+        yield Target(daprd.url, recorded)
 
 
 def _sidecar_run(root: Path, target: str, resources: Path) -> tuple[Process, Target]:
@@ -131,4 +170,26 @@ def local_runtime(root: Path) -> Iterator[dict[str, Target]]:
             stack.enter_context(proc.start())
         for proc, urls in started:
             proc.wait_http(f"{urls.api}/v1.0/healthz", statuses=(204,))
-        yield {target: urls for target, (_, urls) in zip(APPS, started, strict=True)}
+        targets = {target: urls for target, (_, urls) in zip(APPS, started, strict=True)}
+        targets[GRPC] = stack.enter_context(_grpc_sidecar_run(root, resources))
+        yield targets
+
+
+@contextlib.contextmanager
+def _grpc_sidecar_run(root: Path, resources: Path) -> Iterator[Target]:
+    """The gRPC recorder beside ``sidecar run --app-protocol grpc`` (started on its own, as the
+    recorder needs a second port)."""
+    app, port, recorded = _grpc_app(root)
+    http_port = free_port()
+    args = [sys.executable, "-m", "sidecar", "run", "--app-id", GRPC_APP_ID]
+    args += ["--app-port", str(port), "--app-protocol", "grpc", "--dapr-http-port", str(http_port)]
+    args += ["--resources-path", str(resources), "--home", str(root / "home")]
+    env = _base_env(MAIN) | {"APP_API_TOKEN": APP_TOKEN}
+    sidecar = Process(
+        f"sidecar run {GRPC_APP_ID}", args, root / "logs" / "sidecar-grpc.log", env, root
+    )
+    with app.start(), sidecar.start():
+        app.wait_http(f"{recorded}/_recorded")
+        api = f"http://127.0.0.1:{http_port}"
+        sidecar.wait_http(f"{api}/v1.0/healthz", statuses=(204,))
+        yield Target(api, recorded)

@@ -178,9 +178,11 @@ class Daprd(Process):
         placement: str,
         scheduler: str,
         env: Mapping[str, str] | None = None,
+        app_protocol: str = "http",
     ) -> None:
         self.http_port = free_port()
         args = [str(binary("daprd")), "--app-id", app_id, "--app-port", str(app_port)]
+        args += ["--app-protocol", app_protocol]
         args += ["--dapr-http-port", str(self.http_port), "--dapr-grpc-port", str(free_port())]
         args += ["--dapr-internal-grpc-port", str(free_port()), "--metrics-port", str(free_port())]
         args += ["--dapr-listen-addresses", "127.0.0.1", "--placement-host-address", placement]

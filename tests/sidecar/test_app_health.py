@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from sidecar._app_health import AppHealthProbe, HealthSettings
-from sidecar.app_channel import AppChannel
+from sidecar._http_channel import HttpAppChannel
+from sidecar.app_channel import AppChannelError
 from sidecar.clock import ManualClock
 from sidecar.jobs import JobRecord, JobSpec, MemoryJobStore, Outcome, Scheduler
 
@@ -21,7 +22,8 @@ def _probe(answers: list[int], changes: list[bool]) -> AppHealthProbe:
         return httpx.Response(answers.pop(0))
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(reply))
-    return AppHealthProbe(client, "http://app", HealthSettings(threshold=3), changes.append)
+    channel = HttpAppChannel(client, "app", 80, app_id="a", token="secret")
+    return AppHealthProbe(channel.probe_health, "a", HealthSettings(threshold=3), changes.append)
 
 
 async def test_unhealthy_after_three_failures_in_a_row_healthy_after_one_success() -> None:
@@ -39,10 +41,11 @@ async def test_unhealthy_app_channel_fails_fast() -> None:
     client = httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: calls.append(r.url.path) or httpx.Response(200))
     )
-    channel = AppChannel(client, "127.0.0.1", 1, app_id="a", token=None)
+    channel = HttpAppChannel(client, "127.0.0.1", 1, app_id="a", token=None)
     channel.healthy = False
-    with pytest.raises(httpx.ConnectError, match="app is not in a healthy state"):
-        await channel.request("POST", "job/j")
+    with pytest.raises(AppChannelError, match="app is not in a healthy state"):
+        await channel.invoke("POST", "job/j")
+    assert not await channel.trigger_job("j", None)
     assert calls == []
 
 

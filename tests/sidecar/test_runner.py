@@ -9,8 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sidecar._channels import channel_for
+from sidecar._grpc_channel import GrpcAppChannel
+from sidecar._http_channel import HttpAppChannel
 from sidecar._runfile import AppConfig, SharedConfig
 from sidecar._runner import app_env, app_protocol, sidecar_config
+from sidecar.real_dapr import daprd_args
 from tests.integration._processes import SidecarProcess
 from tests.integration._support import free_port
 
@@ -65,6 +69,17 @@ def test_sidecar_config_from_app(tmp_path: Path) -> None:
     assert (config.api_token, config.app_token) == ("secret", None)
     assert (config.max_body_size, config.app_health_probe_timeout) == (1024, 0.25)
     assert config.dev_clock and config.app_host == "127.0.0.1"
+
+
+def test_app_protocol_chooses_the_app_channel(tmp_path: Path) -> None:
+    grpc_app = AppConfig("svc", tmp_path, SharedConfig(app_protocol="gRPC"), app_port=3000)
+    config = sidecar_config(grpc_app, home=tmp_path, dev_clock=False, env={})
+    channel = channel_for(config, httpx.AsyncClient())
+    assert (config.app_protocol, type(channel)) == ("grpc", GrpcAppChannel)
+    plain = sidecar_config(
+        AppConfig("svc", tmp_path, app_port=1), home=tmp_path, dev_clock=False, env={}
+    )
+    assert type(channel_for(plain, httpx.AsyncClient())) is HttpAppChannel
 
 
 # real processes ----------------------------------------------------------------------------------
@@ -194,3 +209,21 @@ async def test_bad_run_file_is_a_start_up_error(
     runners.append(proc)
     assert await finish(proc) == 1, proc.describe()
     assert "dapr.yaml: version: required field 'version'" in proc.stderr()
+
+
+@pytest.mark.integration
+async def test_an_unsupported_app_protocol_is_a_start_up_error(
+    tmp_path: Path, runners: list[SidecarProcess]
+) -> None:
+    proc = runner(tmp_path, "--app-id", "x", "--app-protocol", "https").start()
+    runners.append(proc)
+    assert await finish(proc) == 1, proc.describe()
+    message = "app x: appProtocol 'https' is not supported (supported: http, grpc)"
+    assert f"sidecar: error: {message}" in proc.stderr()
+
+
+def test_real_dapr_passes_the_app_protocol_to_daprd(tmp_path: Path) -> None:
+    app = AppConfig("svc", tmp_path, SharedConfig(app_protocol="GRPC"), app_port=3000)
+    args = daprd_args(app, Path("daprd"), tmp_path, 3500, 50001)
+    assert args[args.index("--app-protocol") + 1] == "grpc"
+    assert "--app-protocol" not in daprd_args(AppConfig("svc", tmp_path), Path("d"), tmp_path, 1, 2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._model import Exchange
-from . import actors, invoke, jobs, platform, pubsub, state
+from . import actors, grpc, invoke, jobs, platform, pubsub, state
 
 GROUPS: dict[str, list[Exchange]] = {
     "jobs": jobs.EXCHANGES,
@@ -12,4 +12,5 @@ GROUPS: dict[str, list[Exchange]] = {
     "actors": actors.EXCHANGES,
     "pubsub": pubsub.EXCHANGES,
     "platform": platform.EXCHANGES,
+    "grpc": grpc.EXCHANGES,
 }

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from sidecar import gojson as _gojson
+from sidecar._http_channel import outcome_of
+from sidecar.app_channel import EventOutcome as Outcome
 from sidecar.pubsub import _envelope
 from sidecar.pubsub._bulk import event_bytes
 from sidecar.pubsub._cel import CelEvalError, CelSyntaxError, compile_match
-from sidecar.pubsub._delivery import Outcome, outcome_of
 from sidecar.pubsub._pubsub_runtime import PubSubComponent, _scoped
 from sidecar.pubsub._subscriptions import SubscribeResponseError, clean_path, programmatic
 

@@ -1,0 +1,199 @@
+"""The HTTP app channel (``appProtocol: http``): daprd's HTTP channel and HTTP postman."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from . import gojson
+from .app_channel import HOP_BY_HOP, AppChannel, AppChannelError, EventOutcome, TopicDelivery
+from .tracing import ZERO_TRACEPARENT
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE_RETRIES = 3
+_SKIP_EVENT_HEADERS = frozenset({"content-length", "content-type"})
+CLOUDEVENT_CT = "application/cloudevents+json"
+
+
+def outcome_of(status: int, body: bytes) -> EventOutcome:
+    """Map the app's answer to a topic event as daprd's HTTP postman does."""
+    if 200 <= status <= 299:
+        return _status_field(body)
+    return EventOutcome.DROP if status == 404 else EventOutcome.RETRY
+
+
+def _status_field(body: bytes) -> EventOutcome:
+    try:
+        answer = gojson.loads_floats(body)
+    except ValueError:
+        return EventOutcome.SUCCESS  # empty or not JSON: no status to check
+    if not isinstance(answer, dict):
+        return EventOutcome.SUCCESS
+    status = next((v for k, v in answer.items() if k.lower() == "status"), "")
+    if not isinstance(status, str) or status in ("", "SUCCESS"):
+        return EventOutcome.SUCCESS
+    return EventOutcome.DROP if status == "DROP" else EventOutcome.RETRY
+
+
+def event_headers(delivery: TopicDelivery) -> dict[str, str]:
+    """The publish metadata as headers, the CloudEvent content type and its trace context."""
+    event = delivery.event
+    md = delivery.metadata
+    headers = {k: v for k, v in md.items() if k.lower() not in _SKIP_EVENT_HEADERS}
+    headers["content-type"] = CLOUDEVENT_CT
+    if "traceparent" in event:  # an envelope; a raw payload carries no trace context
+        headers["traceparent"] = str(event["traceparent"] or ZERO_TRACEPARENT)
+    if isinstance(event.get("tracestate"), str) and event["tracestate"]:
+        headers["tracestate"] = event["tracestate"]
+    return headers
+
+
+class HttpAppChannel(AppChannel):
+    """HTTP calls to the app over the sidecar's outbound client."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        host: str,
+        port: int,
+        *,
+        app_id: str,
+        token: str | None,
+        max_concurrency: int = 0,
+    ) -> None:
+        super().__init__(host, port, app_id=app_id, token=token, max_concurrency=max_concurrency)
+        self.client = client
+        self.base_url = f"http://{host}:{port}"
+
+    def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
+        out = {k: v for k, v in (headers or {}).items() if k.lower() not in HOP_BY_HOP}
+        if self.token:
+            out["dapr-api-token"] = self.token
+        return out
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        params: str = "",
+    ) -> httpx.Response:
+        """Send one request to the app; AppChannelError (naming httpx's error) when it cannot be
+        sent or reached. A path Go's HTTP client refuses to send (a control character in it) is
+        such an error too, as in daprd ("net/http: invalid control character in URL")."""
+        self.check_healthy()
+        url = self.base_url + "/" + path.lstrip("/")
+        if params:
+            url += "?" + params
+        try:
+            async with self.slot():
+                return await self.client.request(
+                    method, url, content=content, headers=self._headers(headers)
+                )
+        except httpx.InvalidURL as exc:
+            bad = httpx.LocalProtocolError(f"invalid control character in URL: {exc}")
+            raise AppChannelError(repr(bad)) from exc
+        except httpx.HTTPError as exc:
+            raise AppChannelError(repr(exc)) from exc
+
+    invoke = request
+    call_actor = request
+
+    async def actor_config(self) -> Any:
+        headers = {"content-type": "application/json", "dapr-app-id": self.app_id}
+        resp = await self.request("GET", "dapr/config", headers=headers)
+        return resp.json() if resp.status_code == 200 else None
+
+    async def subscriptions(self) -> Any:
+        resp = await self._get_subscribe()
+        if resp is None:
+            return None
+        if resp.status_code == 404:
+            log.debug("user app did not subscribe to any topic")
+            return None
+        if resp.status_code != 200:
+            log.error(
+                "app returned http status code %s from subscription endpoint", resp.status_code
+            )
+            return None
+        try:
+            return gojson.loads_floats(resp.content) if resp.content.strip() else None
+        except ValueError as exc:
+            log.error("error getting topics from app: %s", exc)
+            return None
+
+    async def _get_subscribe(self) -> httpx.Response | None:
+        headers = {"dapr-app-id": self.app_id, "content-type": "application/json"}
+        for attempt in range(SUBSCRIBE_RETRIES + 1):
+            try:
+                return await self.request("GET", "dapr/subscribe", headers=headers)
+            except AppChannelError as exc:
+                log.warning("GET /dapr/subscribe failed (attempt %d): %s", attempt + 1, exc)
+                if attempt < SUBSCRIBE_RETRIES:
+                    await asyncio.sleep(0.5 * 2**attempt)
+        return None
+
+    async def deliver_event(self, delivery: TopicDelivery) -> EventOutcome:
+        try:
+            resp = await self.request(
+                "POST", delivery.path, content=delivery.data, headers=event_headers(delivery)
+            )
+        except AppChannelError as exc:
+            log.warning(
+                "error returned from app channel while sending pub/sub event to app: %s", exc
+            )
+            return EventOutcome.RETRY
+        outcome = outcome_of(resp.status_code, resp.content)
+        _log_outcome(outcome, resp, delivery.event)
+        return outcome
+
+    async def trigger_job(self, name: str, data: str | None) -> bool:
+        body = data.encode() if data is not None else b""
+        headers = {"content-type": "application/json"}
+        try:
+            resp = await self.request("POST", f"job/{name}", content=body, headers=headers)
+        except AppChannelError as exc:
+            log.warning("job %s delivery failed: %s", name, exc)
+            return False
+        if resp.status_code == 404:
+            log.error("job %s: app answered 404; not retried", name)
+        ok = 200 <= resp.status_code < 300 or resp.status_code == 404
+        if not ok:
+            log.warning("job %s: app answered %s", name, resp.status_code)
+        return ok
+
+    async def probe_health(self, path: str, timeout: float) -> bool:
+        try:
+            resp = await self.client.get(self.base_url + "/" + path.lstrip("/"), timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return 200 <= resp.status_code < 300
+
+
+def _log_outcome(outcome: EventOutcome, resp: httpx.Response, event: dict[str, Any]) -> None:
+    if resp.status_code == 404:
+        log.error(
+            "non-retriable error returned from app while processing pub/sub event %s: %s. "
+            "status code returned: 404",
+            event.get("id"),
+            resp.text,
+        )
+    elif outcome is EventOutcome.DROP:
+        log.warning(
+            "DROP status returned from app while processing pub/sub event %s", event.get("id")
+        )
+    elif outcome is EventOutcome.RETRY:
+        log.warning(
+            "retriable error returned from app while processing pub/sub event %s, "
+            "topic: %s, status code returned: %s",
+            event.get("id"),
+            event.get("topic"),
+            resp.status_code,
+        )
