@@ -292,7 +292,7 @@ class Sidecar:
         if self.app_channel is None:
             log.warning("job %s failed: app channel not initialized", record.name)
             return Outcome.FAILED
-        body = record.spec.data.encode() if record.spec.data is not None else b""
+        body = record.spec.payload()
         try:
             resp = await self.app_channel.request(
                 "POST",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 from dataclasses import dataclass, replace
@@ -51,6 +52,8 @@ class JobSpec:
     """A job definition as the user sent it. Strings are kept verbatim for GET.
 
     ``data`` is the JSON text delivered on trigger (compact, sorted keys), None when absent.
+    ``data_type`` set means the data came over gRPC as a ``google.protobuf.Any`` of another type:
+    ``data`` is then the base64 of its value bytes and ``data_type`` its type URL (maybe empty).
     """
 
     schedule: str | None = None
@@ -59,6 +62,13 @@ class JobSpec:
     ttl: str | None = None
     data: str | None = None
     failure_policy: FailurePolicy = DEFAULT_POLICY
+    data_type: str | None = None
+
+    def payload(self) -> bytes:
+        """The bytes a trigger delivers to an HTTP app: the JSON text, or the Any's value bytes."""
+        if self.data is None:
+            return b""
+        return base64.b64decode(self.data) if self.data_type is not None else self.data.encode()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +78,7 @@ class JobSpec:
             "ttl": self.ttl,
             "data": self.data,
             "failurePolicy": self.failure_policy.to_json(),
+            "dataType": self.data_type,
         }
 
     def dumps(self) -> str:
@@ -83,6 +94,7 @@ class JobSpec:
             ttl=raw["ttl"],
             data=raw["data"],
             failure_policy=policy_from_stored(raw["failurePolicy"]),
+            data_type=raw.get("dataType"),  # absent in records written before gRPC
         )
 
 

@@ -17,10 +17,11 @@ DELIVERY_TIMEOUT = 20.0
 
 
 class Target(NamedTuple):
-    """One sidecar's HTTP API and the recorder app behind it."""
+    """One sidecar's HTTP API, the recorder app behind it, and its gRPC API (``host:port``)."""
 
     api: str
     app: str
+    grpc: str = ""
 
 
 def initial_context(now: datetime | None = None) -> dict[str, str]:
