@@ -200,6 +200,18 @@ async def delete(target: Target, item: Item) -> None:
         raise state_error("ERR_STATE_DELETE", prefix, exc) from exc
 
 
+async def bulk_delete(target: Target, items: Sequence[Item]) -> None:
+    """Every item checked first, then all deleted in one transaction."""
+    deletes = [delete_op(item, target.key(item.key)) for item in items]
+    if not deletes:
+        return
+    try:
+        await target.store.transact(deletes)
+    except StateStoreError as exc:
+        message = f"failed deleting state in state store {target.name}"
+        raise state_error("ERR_STATE_DELETE", message, exc) from exc
+
+
 async def transact(target: Target, ops: Sequence[Upsert | Delete]) -> None:
     if not ops:
         return
@@ -219,3 +231,12 @@ def unsupported_operation(kind: str) -> DaprError:
 def transaction_error(exc: Exception) -> DaprError:
     message = f"error while executing state transaction: {exc}"
     return DaprError(500, "ERR_STATE_TRANSACTION", message)
+
+
+def querying_not_supported(store: str) -> KitError:
+    """No store here implements Dapr's query API (state.sqlite does not in daprd either)."""
+    resource = {"description": "", "owner": "", "resource_name": store, "resource_type": "state"}
+    details = [{"@type": _GOOGLE + "ResourceInfo", **resource}]
+    details.append(_error_info("DAPR_STATE_QUERYING_NOT_SUPPORTED", None))
+    message = "state store does not support querying"
+    return KitError(500, "ERR_STATE_STORE_NOT_SUPPORTED", message, details)
