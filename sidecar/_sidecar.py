@@ -244,8 +244,9 @@ class Sidecar:
 
     async def _start_grpc(self) -> None:
         """The gRPC API on ``grpc_port`` (0: a free one), on this loop beside the HTTP API."""
+        cfg = self.config
         api = GrpcApi(
-            self, api_token=self.config.api_token, max_message_size=self.config.max_body_size
+            self, self.extensions, api_token=cfg.api_token, max_message_size=cfg.max_body_size
         )
         self.grpc_port = await api.start(self.config.listen_host, self.config.grpc_port)
         self._stack.push_async_callback(api.stop, self.config.graceful_shutdown_seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from dapr.proto.runtime.v1 import dapr_pb2_grpc
 from grpc import aio
@@ -18,8 +19,16 @@ class GrpcApi:
     """``dapr.proto.runtime.v1.Dapr`` on ``host:port`` (0: a free port), with daprd's API token
     rule and message size limit (``--max-body-size`` for both directions)."""
 
-    def __init__(self, services: Services, *, api_token: str | None, max_message_size: int) -> None:
+    def __init__(
+        self,
+        services: Services,
+        extensions: Sequence[object],
+        *,
+        api_token: str | None,
+        max_message_size: int,
+    ) -> None:
         self.services = services
+        self.extensions = extensions
         self.api_token = api_token
         self.max_message_size = max_message_size
         self.port = 0
@@ -32,7 +41,8 @@ class GrpcApi:
             ("grpc.so_reuseport", 0),
         ]
         server = aio.server(interceptors=[Edge(self.api_token)], options=options)
-        dapr_pb2_grpc.add_DaprServicer_to_server(DaprApi(self.services), server)  # type: ignore[no-untyped-call]
+        servicer = DaprApi(self.services, self.extensions)
+        dapr_pb2_grpc.add_DaprServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
         self.port = server.add_insecure_port(f"{host}:{port}")
         await server.start()
         self._server = server

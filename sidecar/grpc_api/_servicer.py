@@ -3,24 +3,29 @@ services (the same ones its HTTP routes use)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dapr.proto.runtime.v1 import configuration_pb2, dapr_pb2, dapr_pb2_grpc
 
+from ..pubsub import PubSubRuntime
 from ._context import Context, Services
+from ._jobs import JobRpcs
 from ._platform import PlatformRpcs
+from ._pubsub import PubSubRpcs
 from ._state import StateRpcs
 from ._unserved import answering, rule_for
 
 DAPR_SERVICE = dapr_pb2.DESCRIPTOR.services_by_name["Dapr"]
 
 
-class DaprApi(StateRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer):
+class DaprApi(StateRpcs, JobRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer):
     """Every RPC of the installed proto: served, or answered as daprd answers without the
     building block (``_unserved``)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, extensions: Sequence[object]) -> None:
         self.services = services
+        self.pubsub = next((e for e in extensions if isinstance(e, PubSubRuntime)), None)
 
     async def UnsubscribeConfigurationAlpha1(
         self, request: Any, context: Context

@@ -71,6 +71,10 @@ class InMemoryBroker:
     def subscribe(self, topic: str, handler: Handler) -> None:
         self._subscribers.append(_Subscriber(topic, handler))
 
+    def unsubscribe(self, handler: Handler) -> None:
+        """No more messages for ``handler`` (those already queued for it are still handed over)."""
+        self._subscribers = [s for s in self._subscribers if s.handler is not handler]
+
     async def publish(self, message: Message) -> None:
         """Hand ``message`` to every matching subscriber; raises BrokerClosedError after close."""
         if self._closed:

@@ -29,6 +29,8 @@ from ._subscriptions import TopicSubscription, clean_path
 log = logging.getLogger(__name__)
 
 DeadLetterPublish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
+# Hands one event to its subscriber: (route, envelope bytes, decoded event, metadata) -> outcome
+Sender = Callable[[str, bytes, dict[str, Any], dict[str, str]], Awaitable["Outcome"]]
 _SKIP_HEADERS = frozenset({"content-length", "content-type"})
 
 
@@ -59,19 +61,22 @@ def _status_field(body: bytes) -> Outcome:
 
 
 class Deliverer:
-    """The broker handler for one subscription."""
+    """The broker handler for one subscription: to the app over its channel, or through
+    ``send`` (a streaming subscription's stream)."""
 
     def __init__(
         self,
         sub: TopicSubscription,
-        channel: AppChannel,
+        channel: AppChannel | None,
         clock: Clock,
         dead_letter: DeadLetterPublish,
+        send: Sender | None = None,
     ) -> None:
         self.sub = sub
         self.channel = channel
         self.clock = clock
         self.dead_letter = dead_letter
+        self.send: Sender = send or self._post
 
     async def __call__(self, message: Message) -> None:
         metadata = {**message.metadata, "pubsubName": self.sub.pubsubname}
@@ -110,7 +115,7 @@ class Deliverer:
         if path is None:
             log.debug("no matching route for event %s; skipping", event.get("id"))
             return await self._to_dead_letter(message)
-        outcome = await self._post(path, data, event, message.metadata)
+        outcome = await self.send(path, data, event, message.metadata)
         if outcome is Outcome.DROP:
             await self._to_dead_letter(message)
         elif outcome is Outcome.RETRY:
@@ -140,6 +145,7 @@ class Deliverer:
             headers["traceparent"] = str(event["traceparent"] or ZERO_TRACEPARENT)
         if isinstance(event.get("tracestate"), str) and event["tracestate"]:
             headers["tracestate"] = event["tracestate"]
+        assert self.channel is not None
         try:
             resp = await self.channel.request(
                 "POST", clean_path(path), content=data, headers=headers

@@ -16,7 +16,7 @@ from ..components import Component, ComponentError
 from ..services import PubSubServices
 from . import _api_errors, _subscriptions
 from ._broker import BrokerClosedError, BrokerFullError, InMemoryBroker, Message
-from ._delivery import Deliverer
+from ._delivery import Deliverer, Sender
 from ._subscriptions import TopicSubscription
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,15 @@ class PubSubRuntime:
 
     def __init__(self, services: PubSubServices) -> None:
         from ._routes import build_routes
+        from .publishing import Publisher
 
         self.services = services
+        self.publisher = Publisher(self)
         self.components: dict[str, PubSubComponent] = {}
         self.declared: list[TopicSubscription] = []
         self.programmed: list[TopicSubscription] = []
         self.active: list[TopicSubscription] = []
+        self.streams: list[Deliverer] = []
         self.routes: list[BaseRoute] = build_routes(self)
 
     @property
@@ -136,7 +139,7 @@ class PubSubRuntime:
             }
             for c in self.components.values()
         )
-        subs = _subscriptions.merge(self.declared, self.programmed)
+        subs = _subscriptions.merge(self.declared, self.programmed) + [d.sub for d in self.streams]
         if subs:
             metadata["subscriptions"] = [s.describe() for s in subs]
 
@@ -151,6 +154,25 @@ class PubSubRuntime:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
         except (BrokerClosedError, BrokerFullError) as exc:
             raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
+
+    def subscribe_stream(self, sub: TopicSubscription, send: Sender) -> Deliverer:
+        """A streaming subscription (gRPC ``SubscribeTopicEventsAlpha1``): its events go to
+        ``send``; ``unsubscribe_stream`` ends it. Raises PubSubError as publishing does."""
+        comp = self.components.get(sub.pubsubname)
+        if comp is None:
+            raise _api_errors.not_found(sub.pubsubname, {})
+        if not comp.allows(sub.topic, comp.subscribing):
+            raise _api_errors.forbidden(sub.pubsubname, sub.topic, self.app_id)
+        deliverer = Deliverer(sub, None, self.services.clock, self.publish, send)
+        comp.broker.subscribe(sub.topic, deliverer)
+        self.streams.append(deliverer)
+        return deliverer
+
+    def unsubscribe_stream(self, deliverer: Deliverer) -> None:
+        comp = self.components.get(deliverer.sub.pubsubname)
+        if comp is not None:
+            comp.broker.unsubscribe(deliverer)
+        self.streams = [d for d in self.streams if d is not deliverer]
 
     async def drain(self) -> None:
         """Wait for every delivery in flight (tests)."""
