@@ -10,6 +10,7 @@ from dapr.proto.runtime.v1 import configuration_pb2, dapr_pb2, dapr_pb2_grpc
 
 from ..pubsub import PubSubRuntime
 from ._context import Context, Services
+from ._invoke import InvokeRpcs
 from ._jobs import JobRpcs
 from ._platform import PlatformRpcs
 from ._pubsub import PubSubRpcs
@@ -19,7 +20,7 @@ from ._unserved import answering, rule_for
 DAPR_SERVICE = dapr_pb2.DESCRIPTOR.services_by_name["Dapr"]
 
 
-class DaprApi(StateRpcs, JobRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer):
+class DaprApi(StateRpcs, JobRpcs, InvokeRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer):
     """Every RPC of the installed proto: served, or answered as daprd answers without the
     building block (``_unserved``)."""
 
