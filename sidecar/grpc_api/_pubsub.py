@@ -15,10 +15,8 @@ from dapr.proto.runtime.v1 import appcallback_pb2, pubsub_pb2
 from google.protobuf import empty_pb2, struct_pb2
 
 from .. import gojson
-from ..pubsub import PubSubRuntime
-from ..pubsub._bulk import BulkEntry
-from ..pubsub._delivery import Outcome
-from ..pubsub._subscriptions import SubscriptionKind, TopicSubscription
+from ..pubsub import Outcome, PubSubRuntime
+from ..pubsub.publishing import BulkEntry
 from ._context import Context
 from ._status import GrpcAnswer
 
@@ -125,7 +123,7 @@ class PubSubRpcs:
         pubsub, topic, metadata = request.pubsub_name, request.topic, dict(request.metadata)
         runtime.publisher.validate(pubsub, topic, metadata)
         entries = [_entry(e, metadata) for e in request.entries]
-        _check_ids(runtime, pubsub, topic, entries)
+        runtime.publisher.check_entry_ids(pubsub, topic, entries)
         failed = await runtime.publisher.publish_bulk(pubsub, topic, entries, metadata, _no_trace)
         out = pubsub_pb2.BulkPublishResponse()
         for entry_id, error in failed:
@@ -142,7 +140,10 @@ class PubSubRpcs:
         if first is None or not first.HasField("initial_request"):
             raise GrpcAnswer(grpc.StatusCode.UNKNOWN, "initial request is required")
         stream = _Stream()
-        deliverer = runtime.subscribe_stream(_subscription(first.initial_request), stream.send)
+        init = first.initial_request
+        deliverer = runtime.subscribe_stream(
+            init.pubsub_name, init.topic, dict(init.metadata), init.dead_letter_topic, stream.send
+        )
         reader = asyncio.create_task(stream.read_answers(requests))
         try:
             initial = pubsub_pb2.SubscribeTopicEventsResponseInitialAlpha1()
@@ -175,31 +176,9 @@ async def _next(stream: _Stream) -> pubsub_pb2.SubscribeTopicEventsResponseAlpha
     raise _StreamEnded()
 
 
-def _subscription(initial: Any) -> TopicSubscription:
-    from ..pubsub._subscriptions import Rule
-
-    return TopicSubscription(
-        initial.pubsub_name,
-        initial.topic,
-        (Rule("/"),),
-        SubscriptionKind.STREAMING,
-        dead_letter_topic=initial.dead_letter_topic,
-        metadata=dict(initial.metadata),
-    )
-
-
 def _entry(entry: Any, metadata: dict[str, str]) -> BulkEntry:
     own = dict(entry.metadata)
     return BulkEntry(entry.entry_id, entry.event, entry.content_type, {**metadata, **own})
-
-
-def _check_ids(runtime: PubSubRuntime, pubsub: str, topic: str, entries: list[BulkEntry]) -> None:
-    from ..pubsub._api_errors import marshal_events
-
-    ids = [e.entry_id for e in entries]
-    if any(not i for i in ids) or len(set(ids)) != len(ids):
-        error = "entryId is duplicated or not present for entry"
-        raise marshal_events(pubsub, topic, runtime.app_id, error)
 
 
 def _no_trace() -> tuple[str, str]:

@@ -8,7 +8,9 @@ from typing import Any
 
 from dapr.proto.runtime.v1 import configuration_pb2, dapr_pb2, dapr_pb2_grpc
 
+from ..actors import ActorRuntime
 from ..pubsub import PubSubRuntime
+from ._actors import ActorRpcs
 from ._context import Context, Services
 from ._invoke import InvokeRpcs
 from ._jobs import JobRpcs
@@ -20,13 +22,16 @@ from ._unserved import answering, rule_for
 DAPR_SERVICE = dapr_pb2.DESCRIPTOR.services_by_name["Dapr"]
 
 
-class DaprApi(StateRpcs, JobRpcs, InvokeRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer):
+class DaprApi(
+    StateRpcs, JobRpcs, InvokeRpcs, ActorRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer
+):
     """Every RPC of the installed proto: served, or answered as daprd answers without the
     building block (``_unserved``)."""
 
     def __init__(self, services: Services, extensions: Sequence[object]) -> None:
         self.services = services
         self.pubsub = next((e for e in extensions if isinstance(e, PubSubRuntime)), None)
+        self.actors = next((e for e in extensions if isinstance(e, ActorRuntime)), None)
 
     async def UnsubscribeConfigurationAlpha1(
         self, request: Any, context: Context

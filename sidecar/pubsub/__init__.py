@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._broker import InMemoryBroker, Message
+from ._delivery import Outcome
 from ._pubsub_runtime import PubSubComponent, PubSubRuntime
 
-__all__ = ["InMemoryBroker", "Message", "PubSubComponent", "PubSubRuntime"]
+__all__ = ["InMemoryBroker", "Message", "Outcome", "PubSubComponent", "PubSubRuntime"]

@@ -155,9 +155,19 @@ class PubSubRuntime:
         except (BrokerClosedError, BrokerFullError) as exc:
             raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
 
-    def subscribe_stream(self, sub: TopicSubscription, send: Sender) -> Deliverer:
+    def subscribe_stream(
+        self, pubsub: str, topic: str, metadata: dict[str, str], dead_letter: str, send: Sender
+    ) -> Deliverer:
         """A streaming subscription (gRPC ``SubscribeTopicEventsAlpha1``): its events go to
         ``send``; ``unsubscribe_stream`` ends it. Raises PubSubError as publishing does."""
+        sub = TopicSubscription(
+            pubsub,
+            topic,
+            (_subscriptions.Rule("/"),),
+            _subscriptions.SubscriptionKind.STREAMING,
+            dead_letter_topic=dead_letter,
+            metadata=metadata,
+        )
         comp = self.components.get(sub.pubsubname)
         if comp is None:
             raise _api_errors.not_found(sub.pubsubname, {})

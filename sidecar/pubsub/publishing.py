@@ -17,6 +17,7 @@ from ._bulk import BulkEntry
 if TYPE_CHECKING:
     from ._pubsub_runtime import PubSubRuntime
 
+__all__ = ["BulkEntry", "Publisher", "Trace"]
 Trace = tuple[str, str]  # (traceparent, tracestate), empty when the caller sent none
 
 
@@ -81,6 +82,13 @@ class Publisher:
         if not self.raw_payload(pubsub, metadata):
             data = self.envelope(pubsub, topic, entry, trace)
         await self.runtime.publish(pubsub, topic, data, metadata)
+
+    def check_entry_ids(self, pubsub: str, topic: str, entries: Sequence[BulkEntry]) -> None:
+        """Every entry has an id, and no two the same."""
+        ids = [e.entry_id for e in entries]
+        if any(not i for i in ids) or len(set(ids)) != len(ids):
+            error = "entryId is duplicated or not present for entry"
+            raise _api_errors.marshal_events(pubsub, topic, self.runtime.app_id, error)
 
     async def publish_bulk(
         self,
