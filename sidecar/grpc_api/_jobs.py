@@ -20,9 +20,11 @@ VALUE_TYPE = "type.googleapis.com/google.protobuf.Value"
 def job_spec(job: Any, overwrite: bool) -> tuple[JobSpec, bool]:
     """A ``runtime.v1.Job`` as the HTTP body it stands for, decoded by the same rules; data of
     another type than Value is kept as it came (type URL and bytes)."""
-    body: dict[str, Any] = json_format.MessageToDict(job, preserving_proto_field_name=False)
-    body.pop("name", None)
-    body.pop("data", None)
+    fields = jobs_pb2.Job()
+    fields.CopyFrom(job)
+    fields.ClearField("data")  # an Any of any type, not for protojson
+    fields.ClearField("name")
+    body: dict[str, Any] = json_format.MessageToDict(fields)
     body["overwrite"] = overwrite
     data = job.data if job.HasField("data") else None
     if data is not None and data.type_url == VALUE_TYPE:
