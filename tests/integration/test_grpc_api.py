@@ -19,7 +19,7 @@ from dapr.clients import DaprClient, Job
 from dapr.clients.exceptions import DaprGrpcError
 from dapr.clients.grpc._state import StateItem
 from dapr.conf import settings
-from dapr.proto.runtime.v1 import actors_pb2, dapr_pb2_grpc, jobs_pb2
+from dapr.proto.runtime.v1 import actors_pb2, dapr_pb2_grpc, jobs_pb2, metadata_pb2
 from google.protobuf import any_pb2
 
 from ._processes import REPO_ROOT, WAIT, Process, free_port
@@ -188,18 +188,34 @@ def test_a_message_over_four_mib_is_refused(client: DaprClient) -> None:
 def test_streaming_subscription_receives_what_is_published(client: DaprClient) -> None:
     subscription = client.subscribe(pubsub_name="pubsub", topic="stream1")
     try:
+        _until(lambda: _streaming(client, "stream1"), "the stream in the sidecar's metadata")
         for n in range(3):
             data = json.dumps({"n": n})
             client.publish_event("pubsub", "stream1", data, data_content_type="application/json")
-        got = []
-        while len(got) < 3:
-            message = subscription.next_message()
+        got: list[Any] = []
+        deadline = time.monotonic() + WAIT
+        while len(got) < 3 and time.monotonic() < deadline:
+            message = subscription.next_message()  # returns None after a quiet interval
             if message is not None:
                 got.append(message.data())
                 subscription.respond_success(message)
     finally:
         subscription.close()
     assert got == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def _streaming(client: DaprClient, topic: str) -> bool:
+    stub = dapr_pb2_grpc.DaprStub(client._channel)
+    subs = stub.GetMetadata(metadata_pb2.GetMetadataRequest()).subscriptions
+    streaming = metadata_pb2.PubsubSubscriptionType.STREAMING
+    return any(s.topic == topic and s.type == streaming for s in subs)
+
+
+def _until(check: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
 
 
 def test_publish_errors(client: DaprClient) -> None:
@@ -352,8 +368,6 @@ def test_api_token_is_required_on_grpc(tmp_path: Path, monkeypatch: pytest.Monke
     try:
         system.start()
         stub = dapr_pb2_grpc.DaprStub(grpc.insecure_channel(system.address))
-        from dapr.proto.runtime.v1 import metadata_pb2
-
         for metadata, problem in (
             ((), "missing api token in request metadata"),
             ((("dapr-api-token", "wrong"),), "authentication error: api token mismatch"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from .._grpc import GrpcExchange
 from .._model import Exchange
-from . import actors, invoke, jobs, platform, pubsub, state
+from . import actors, grpc, invoke, jobs, platform, pubsub, state
 
-GROUPS: dict[str, list[Exchange]] = {
+GROUPS: dict[str, list[Exchange] | list[GrpcExchange]] = {
     "jobs": jobs.EXCHANGES,
     "state": state.EXCHANGES,
     "invoke": invoke.EXCHANGES,
     "actors": actors.EXCHANGES,
     "pubsub": pubsub.EXCHANGES,
     "platform": platform.EXCHANGES,
+    "grpc": grpc.EXCHANGES,
 }
