@@ -43,7 +43,10 @@ class GrpcApi:
         server = aio.server(interceptors=[Edge(self.api_token)], options=options)
         servicer = DaprApi(self.services, self.extensions)
         dapr_pb2_grpc.add_DaprServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
-        self.port = server.add_insecure_port(f"{host}:{port}")
+        try:
+            self.port = server.add_insecure_port(f"{host}:{port}")
+        except RuntimeError as exc:  # grpcio's "Failed to bind": say which port, as bind does
+            raise OSError(f"gRPC API: cannot listen on {host}:{port}: {exc}") from exc
         await server.start()
         self._server = server
         log.info("gRPC API listening on %s:%s", host, self.port)
