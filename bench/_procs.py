@@ -111,8 +111,17 @@ class Procs:
         wait_http(url + "/v1.0/healthz", status=204)
         return url
 
-    def daprd(self, tmp: Path, app_id: str, app_port: int | None) -> str:
-        """Real daprd and a scheduler (``./dev dapr-install``), on free ports; the daprd URL."""
+    def daprd(
+        self,
+        tmp: Path,
+        app_id: str,
+        app_port: int | None,
+        *,
+        resources: Path | None = None,
+        grpc_port: int | None = None,
+    ) -> str:
+        """Real daprd and a scheduler (``./dev dapr-install``), on free ports (or ``grpc_port``),
+        with the components in ``resources`` (default: none); the daprd URL."""
         bin_dir = Path(os.environ.get("DAPR_INSTALL_DIR", Path.home() / ".dapr")) / "bin"
         if not (bin_dir / "daprd").exists():
             raise SystemExit(f"{bin_dir / 'daprd'} is missing: run ./dev dapr-install first")
@@ -133,12 +142,17 @@ class Procs:
         wait_http(f"http://127.0.0.1:{healthz}/healthz")
         config = tmp / "daprd-config.yaml"
         config.write_text(DAPRD_CONFIG.format(db=tmp / "nr.db"))
-        http, resources = free_port(), tmp / "daprd-resources"
+        http, resources = free_port(), resources or tmp / "daprd-resources"
         resources.mkdir(exist_ok=True)
         args = [
             str(bin_dir / "daprd"),
             *("--app-id", app_id, "--dapr-http-port", str(http)),
-            *("--dapr-grpc-port", str(free_port()), "--metrics-port", str(free_port())),
+            *(
+                "--dapr-grpc-port",
+                str(grpc_port or free_port()),
+                "--metrics-port",
+                str(free_port()),
+            ),
             *("--scheduler-host-address", f"127.0.0.1:{sched}", "--config", str(config)),
             *("--resources-path", str(resources), "--log-level", "warn"),
         ]

@@ -61,7 +61,7 @@ class SidecarConfig:
     app_protocol: str = "http"  # how the sidecar calls the app: "http" or "grpc"
     http_port: int = 3500  # 0 picks a free port
     listen_host: str = "127.0.0.1"
-    grpc_port: int = 0  # advertised to the app only; this runtime serves HTTP
+    grpc_port: int = 0  # the gRPC API (0 picks a free port)
     namespace: str = "default"
     resources_paths: tuple[Path, ...] = ()
     home: Path = field(default_factory=default_home)

@@ -154,11 +154,11 @@ class GrpcAppChannel(AppChannel):
             )
         return outcome
 
-    async def trigger_job(self, name: str, data: str | None) -> bool:
+    async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
         try:
             self.check_healthy()
             async with self.slot():
-                await self._send_job(messages.job_event_request(name, data))
+                await self._send_job(messages.job_event_request(name, data, data_type))
         except AppChannelError as exc:
             log.warning("job %s delivery failed: %s", name, exc)
             return False

@@ -236,12 +236,18 @@ def _subscription_json(sub: appcallback_pb2.TopicSubscription) -> dict[str, Any]
     return out
 
 
-def job_event_request(name: str, data: str | None) -> appcallback_pb2.JobEventRequest:
+def job_event_request(
+    name: str, data: str | None, data_type: str | None = None
+) -> appcallback_pb2.JobEventRequest:
     """The trigger of job ``name``; its data (stored as JSON) as ``Any(google.protobuf.Value)``,
-    as daprd stores what the HTTP API was given; no data, no ``data`` field."""
+    as daprd stores what the HTTP API was given; data scheduled over gRPC as an ``Any`` of type
+    ``data_type`` (stored base64) goes as that Any; no data, no ``data`` field."""
     post = common_pb2.HTTPExtension(verb=common_pb2.HTTPExtension.Verb.Value("POST"))
     request = appcallback_pb2.JobEventRequest(name=name, method=f"job/{name}", http_extension=post)
-    if data is not None:
+    if data is not None and data_type is not None:
+        request.data.CopyFrom(any_pb2.Any(type_url=data_type, value=base64.b64decode(data)))
+        request.content_type = data_type
+    elif data is not None:
         value = json_format.Parse(data, struct_pb2.Value())
         request.data.CopyFrom(any_pb2.Any(type_url=VALUE_TYPE_URL, value=value.SerializeToString()))
         request.content_type = VALUE_TYPE_URL

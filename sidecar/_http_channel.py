@@ -10,7 +10,14 @@ from typing import Any
 import httpx
 
 from . import gojson
-from .app_channel import HOP_BY_HOP, AppChannel, AppChannelError, EventOutcome, TopicDelivery
+from .app_channel import (
+    HOP_BY_HOP,
+    AppChannel,
+    AppChannelError,
+    EventOutcome,
+    TopicDelivery,
+    job_payload,
+)
 from .tracing import ZERO_TRACEPARENT
 
 log = logging.getLogger(__name__)
@@ -154,8 +161,8 @@ class HttpAppChannel(AppChannel):
         _log_outcome(outcome, resp, delivery.event)
         return outcome
 
-    async def trigger_job(self, name: str, data: str | None) -> bool:
-        body = data.encode() if data is not None else b""
+    async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
+        body = job_payload(data, data_type)
         headers = {"content-type": "application/json"}
         try:
             resp = await self.request("POST", f"job/{name}", content=body, headers=headers)

@@ -39,6 +39,7 @@ from .components import (
     init_failure,
     load_resources,
 )
+from .grpc_api import GrpcApi
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
 from .registry import Entry, Registry
 from .secrets import SecretStore, load_secret_stores
@@ -118,6 +119,7 @@ class Sidecar:
         self.shutdown_requested = asyncio.Event()
         self.force_shutdown = False
         self.http_port = 0
+        self.grpc_port = 0
         self._serve_http = serve_http
         self._stack = AsyncExitStack()
         self._firing = AsyncExitStack()  # scheduler: closed first, when draining
@@ -158,10 +160,16 @@ class Sidecar:
             self._app_facing.push_async_callback(ext.stop)
         if self._serve_http:
             await self._start_server()
+            await self._start_grpc()
         await self.registry.register(self._entry())
         self._stack.push_async_callback(self.registry.unregister, self.instance)
         self._spawn(self._connect_app(), "connect app")
-        log.info("sidecar %s started (HTTP port %s)", self.config.app_id, self.http_port)
+        log.info(
+            "sidecar %s started (HTTP port %s, gRPC port %s)",
+            self.config.app_id,
+            self.http_port,
+            self.grpc_port,
+        )
 
     async def drain(self) -> None:
         """Stop everything that calls the app, while the app still runs: first stop firing jobs
@@ -245,6 +253,15 @@ class Sidecar:
                 task.result()
             await asyncio.sleep(0.01)
 
+    async def _start_grpc(self) -> None:
+        """The gRPC API on ``grpc_port`` (0: a free one), on this loop beside the HTTP API."""
+        cfg = self.config
+        api = GrpcApi(
+            self, self.extensions, api_token=cfg.api_token, max_message_size=cfg.max_body_size
+        )
+        self.grpc_port = await api.start(self.config.listen_host, self.config.grpc_port)
+        self._stack.push_async_callback(api.stop, self.config.graceful_shutdown_seconds)
+
     def _entry(self) -> Entry:
         return Entry(
             self.instance,
@@ -305,7 +322,8 @@ class Sidecar:
         if self.app_channel is None:
             log.warning("job %s failed: app channel not initialized", record.name)
             return Outcome.FAILED
-        ended = await self.app_channel.trigger_job(record.name, record.spec.data)
+        spec = record.spec
+        ended = await self.app_channel.trigger_job(record.name, spec.data, spec.data_type)
         return Outcome.SUCCESS if ended else Outcome.FAILED
 
     def next_index(self, key: str, n: int) -> int:

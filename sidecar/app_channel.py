@@ -10,6 +10,7 @@ the protocol.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from abc import ABC, abstractmethod
@@ -67,6 +68,14 @@ def outbound_client(max_connections: int) -> httpx.AsyncClient:
     )
     del client.headers["accept"]
     return client
+
+
+def job_payload(data: str | None, data_type: str | None) -> bytes:
+    """A job's data as an HTTP app receives it: the JSON text, or, for data scheduled over gRPC
+    as a ``google.protobuf.Any`` of type ``data_type``, the Any's value bytes (stored base64)."""
+    if data is None:
+        return b""
+    return base64.b64decode(data) if data_type is not None else data.encode()
 
 
 class AppChannelError(Exception):
@@ -168,7 +177,7 @@ class AppChannel(ABC):
         """Deliver one topic event; a failure to reach the app is RETRY (logged)."""
 
     @abstractmethod
-    async def trigger_job(self, name: str, data: str | None) -> bool:
+    async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
         """Deliver a job trigger (``data``: the job's JSON text, None without data). True when the
         attempt is over (the app took it, or it is not to be retried: daprd's 404/NotFound)."""
 

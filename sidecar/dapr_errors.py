@@ -1,4 +1,5 @@
-"""Dapr-shaped errors: raised deep, turned into daprd's JSON bodies once, at the HTTP edge."""
+"""Dapr-shaped errors: raised deep, turned into daprd's answers once, at each API's edge (JSON
+bodies over HTTP, a status with rich details over gRPC)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ class DaprError(Exception):
 
     ``reason`` set means a "kit" error (dapr/kit rich errors), whose body carries a ``details`` list
     with one ErrorInfo; without it the body is daprd's legacy ``{"errorCode","message"}``.
+
+    Over gRPC the same error is a status: ``grpc_code`` (a ``grpc.StatusCode`` name; by default
+    the one daprd pairs with ``status``), ``grpc_message`` (default ``message``) and the details of
+    ``body()`` (a legacy error gets an ErrorInfo whose reason is its errorCode, as daprd adds).
+    ``on_grpc`` sets these where daprd's gRPC API words the same error differently.
     """
 
     def __init__(
@@ -29,6 +35,16 @@ class DaprError(Exception):
         self.message = message
         self.reason = reason
         self.metadata = metadata
+        self.grpc_code: str | None = None
+        self.grpc_message: str | None = None
+        self.grpc_details: list[dict[str, Any]] | None = None
+
+    def on_grpc(
+        self, code: str, message: str | None = None, details: list[dict[str, Any]] | None = None
+    ) -> DaprError:
+        """How daprd's gRPC API gives this error, where it differs from the HTTP form."""
+        self.grpc_code, self.grpc_message, self.grpc_details = code, message, details
+        return self
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}

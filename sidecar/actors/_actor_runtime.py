@@ -29,6 +29,7 @@ class ActorRuntime:
 
     def __init__(self, services: ActorServices) -> None:
         from ._routes import build_routes
+        from .operations import ActorOperations
 
         self.services = services
         self.app_config = AppActorConfig()
@@ -38,6 +39,7 @@ class ActorRuntime:
         self.placement = Placement(services.registry, services.identity.namespace)
         self.router = Router(services, self.table, self.placement)
         self.timers = Timers(services.clock, self.fire_timer)
+        self.operations = ActorOperations(self)
         self.routes: list[BaseRoute] = build_routes(self)
 
     @property

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import httpx
-from starlette.responses import Response
 
 from ..app_channel import HOP_BY_HOP, AppChannelError
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER
 from ..services import ActorServices
-from ..web import passthrough
 from ._lock import StackDepthError, TurnQueueFullError
 from ._table import ActorTable
 
@@ -67,17 +65,19 @@ def invoke_error(detail: str) -> DaprError:
 
 
 def not_found(actor_type: str, actor_id: str) -> DaprError:
-    return invoke_error(
+    """Over gRPC daprd gives the lookup's own status (recorded from daprd 1.18.3)."""
+    detail = (
         "failed to lookup actor: api error: code = FailedPrecondition desc = "
         f"did not find address for actor '{actor_type}/{actor_id}'"
     )
+    return invoke_error(detail).on_grpc("FAILED_PRECONDITION", detail, [])
 
 
-def method_response(upstream: httpx.Response, path: str) -> Response:
+def method_answer(upstream: httpx.Response, path: str) -> httpx.Response:
     """daprd's answer for an app's reply to a method call (§2.1): only a 200 passes through
     (recorded from daprd 1.18.3: an ``X-Daprerrorresponseheader`` reply is an error too)."""
     if upstream.status_code == 200:
-        return passthrough(upstream)
+        return upstream
     if upstream.status_code == 404:
         raise invoke_error(f"actor method not found: {path}")
     body = upstream.content.decode("utf-8", "replace")
@@ -127,7 +127,7 @@ class Router:
         except AppChannelError as exc:
             raise invoke_error(f"error from actor service: {exc}") from exc
 
-    async def invoke_local(self, call: ActorCall, *, reentrant: bool) -> Response:
+    async def invoke_local(self, call: ActorCall, *, reentrant: bool) -> httpx.Response:
         """A method call on an actor hosted here; the reentrancy id is added when enabled."""
         rid = None
         if reentrant:
@@ -137,8 +137,7 @@ class Router:
                 k: v for k, v in call.headers.items() if k.lower() != REENTRANCY_HEADER.lower()
             }
             call = call.with_headers({**headers, REENTRANCY_HEADER: rid})
-        upstream = await self.call_app(call, reentrancy_id=rid)
-        return method_response(upstream, call.app_path)
+        return await self.call_app(call, reentrancy_id=rid)
 
     async def fire_local(self, call: ActorCall) -> httpx.Response:
         """A reminder or timer callback; its turn has an internal id the app never sees."""

@@ -51,18 +51,26 @@ def parse_operations(body: Any, prefix: str) -> list[Upsert | Delete]:
 def _operation(op: Any, prefix: str) -> Upsert | Delete:
     if not isinstance(op, dict):
         raise malformed("json: cannot unmarshal into Go value of type api.TransactionalOperation")
-    kind = op.get("operation")
     request = op.get("request") if isinstance(op.get("request"), dict) else {}
     assert isinstance(request, dict)
     key = request.get("key")
-    if not isinstance(key, str) or key == "":
-        raise _save_error("missing key")
     etag = request.get("etag") if isinstance(request.get("etag"), str) else None
+    metadata = request.get("metadata") or {}
+    value = go_marshal(request.get("value")) if op.get("operation") == "upsert" else b""
+    key_text = key if isinstance(key, str) else ""
+    return operation(op.get("operation"), key_text, value, etag, metadata, prefix)
+
+
+def operation(
+    kind: Any, key: str, value: bytes, etag: str | None, metadata: Any, prefix: str
+) -> Upsert | Delete:
+    """One checked operation of an actor state transaction (both transports)."""
+    if key == "":
+        raise _save_error("missing key")
     if kind == "upsert":
-        metadata = request.get("metadata") or {}
         if isinstance(metadata, dict) and metadata.get("ttlInSeconds") not in (None, ""):
             raise _save_error(TTL_FEATURE_MESSAGE)
-        return Upsert(prefix + key, go_marshal(request.get("value")), etag=etag or None)
+        return Upsert(prefix + key, value, etag=etag or None)
     if kind == "delete":
         return Delete(prefix + key, etag=etag or None)
     raise _save_error(f"operation type {kind} not supported")

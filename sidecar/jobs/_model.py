@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..app_channel import job_payload
+
 
 class PolicyKind(enum.Enum):
     DROP = "drop"
@@ -51,6 +53,8 @@ class JobSpec:
     """A job definition as the user sent it. Strings are kept verbatim for GET.
 
     ``data`` is the JSON text delivered on trigger (compact, sorted keys), None when absent.
+    ``data_type`` set means the data came over gRPC as a ``google.protobuf.Any`` of another type:
+    ``data`` is then the base64 of its value bytes and ``data_type`` its type URL (maybe empty).
     """
 
     schedule: str | None = None
@@ -59,6 +63,11 @@ class JobSpec:
     ttl: str | None = None
     data: str | None = None
     failure_policy: FailurePolicy = DEFAULT_POLICY
+    data_type: str | None = None
+
+    def payload(self) -> bytes:
+        """The bytes a trigger delivers to an HTTP app: the JSON text, or the Any's value bytes."""
+        return job_payload(self.data, self.data_type)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +77,7 @@ class JobSpec:
             "ttl": self.ttl,
             "data": self.data,
             "failurePolicy": self.failure_policy.to_json(),
+            "dataType": self.data_type,
         }
 
     def dumps(self) -> str:
@@ -83,6 +93,7 @@ class JobSpec:
             ttl=raw["ttl"],
             data=raw["data"],
             failure_policy=policy_from_stored(raw["failurePolicy"]),
+            data_type=raw.get("dataType"),  # absent in records written before gRPC
         )
 
 

@@ -4,6 +4,7 @@ publish API, app subscriptions."""
 from __future__ import annotations
 
 from ._broker import Broker, BrokerError, InMemoryBroker, Message
+from ._delivery import Outcome
 from ._pubsub_runtime import PubSubComponent, PubSubRuntime
 from ._redis_streams import RedisStreamsBroker
 
@@ -12,6 +13,7 @@ __all__ = [
     "BrokerError",
     "InMemoryBroker",
     "Message",
+    "Outcome",
     "PubSubComponent",
     "PubSubRuntime",
     "RedisStreamsBroker",

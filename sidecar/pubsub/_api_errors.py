@@ -58,18 +58,24 @@ class _Kind(NamedTuple):
     status: int
     code: str
     reason: str
+    grpc: str | None = None  # daprd's gRPC code, where it is not the one paired with ``status``
 
 
 def _make(
     kind: _Kind, message: str, metadata: dict[str, str] | None, resource: str | None
 ) -> PubSubError:
-    return PubSubError(*kind, message, metadata=metadata, resource=resource)
+    error = PubSubError(
+        kind.status, kind.code, kind.reason, message, metadata=metadata, resource=resource
+    )
+    if kind.grpc is not None:
+        error.on_grpc(kind.grpc)
+    return error
 
 
 NOT_CONFIGURED = _Kind(400, "ERR_PUBSUB_NOT_CONFIGURED", "DAPR_PUBSUB_NOT_CONFIGURED")
-NAME_EMPTY = _Kind(404, "ERR_PUBSUB_EMPTY", "DAPR_PUBSUB_NAME_EMPTY")
-NOT_FOUND = _Kind(404, "ERR_PUBSUB_NOT_FOUND", "DAPR_PUBSUB_NOT_FOUND")
-TOPIC_EMPTY = _Kind(404, "ERR_TOPIC_NAME_EMPTY", "DAPR_PUBSUB_TOPIC_NAME_EMPTY")
+NAME_EMPTY = _Kind(404, "ERR_PUBSUB_EMPTY", "DAPR_PUBSUB_NAME_EMPTY", "INVALID_ARGUMENT")
+NOT_FOUND = _Kind(404, "ERR_PUBSUB_NOT_FOUND", "DAPR_PUBSUB_NOT_FOUND", "INVALID_ARGUMENT")
+TOPIC_EMPTY = _Kind(404, "ERR_TOPIC_NAME_EMPTY", "DAPR_PUBSUB_TOPIC_NAME_EMPTY", "INVALID_ARGUMENT")
 BAD_METADATA = _Kind(400, "ERR_PUBSUB_REQUEST_METADATA", "DAPR_PUBSUB_METADATA_DESERIALIZATION")
 CLOUD_EVENT_CREATION = _Kind(500, "ERR_PUBSUB_CLOUD_EVENTS_SER", "DAPR_PUBSUB_CLOUD_EVENT_CREATION")
 FORBIDDEN = _Kind(403, "ERR_PUBSUB_FORBIDDEN", "DAPR_PUBSUB_FORBIDDEN")

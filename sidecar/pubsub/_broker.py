@@ -87,6 +87,10 @@ class Broker(ABC):
     async def subscribe(self, topic: str, handler: Handler) -> None: ...
 
     @abstractmethod
+    async def unsubscribe(self, handler: Handler) -> None:
+        """No more messages for ``handler`` (one already being delivered still finishes)."""
+
+    @abstractmethod
     async def publish(self, message: Message) -> None: ...
 
     @abstractmethod
@@ -111,6 +115,10 @@ class InMemoryBroker(Broker):
 
     async def subscribe(self, topic: str, handler: Handler) -> None:
         self._subscribers.append(_Subscriber(topic, handler))
+
+    async def unsubscribe(self, handler: Handler) -> None:
+        """No more messages for ``handler`` (those already queued for it are still handed over)."""
+        self._subscribers = [s for s in self._subscribers if s.handler is not handler]
 
     async def publish(self, message: Message) -> None:
         """Hand ``message`` to every matching subscriber; raises BrokerClosedError after close."""

@@ -28,22 +28,27 @@ log = logging.getLogger(__name__)
 
 DeadLetterPublish = Callable[[str, str, bytes, dict[str, str]], Awaitable[None]]
 Outcome = EventOutcome
+# Hands one event to its subscriber: (route, envelope bytes, decoded event, metadata) -> outcome
+Sender = Callable[[str, bytes, dict[str, Any], dict[str, str]], Awaitable[Outcome]]
 
 
 class Deliverer:
-    """The broker handler for one subscription."""
+    """The broker handler for one subscription: to the app over its channel, or through
+    ``send`` (a streaming subscription's stream)."""
 
     def __init__(
         self,
         sub: TopicSubscription,
-        channel: AppChannel,
+        channel: AppChannel | None,
         clock: Clock,
         dead_letter: DeadLetterPublish,
+        send: Sender | None = None,
     ) -> None:
         self.sub = sub
         self.channel = channel
         self.clock = clock
         self.dead_letter = dead_letter
+        self.send: Sender = send or self._post
 
     async def __call__(self, message: Message) -> None:
         metadata = {**message.metadata, "pubsubName": self.sub.pubsubname}
@@ -82,7 +87,7 @@ class Deliverer:
         if path is None:
             log.debug("no matching route for event %s; skipping", event.get("id"))
             return await self._to_dead_letter(message)
-        outcome = await self._post(path, data, event, message.metadata)
+        outcome = await self.send(path, data, event, message.metadata)
         if outcome is Outcome.DROP:
             await self._to_dead_letter(message)
         elif outcome is Outcome.RETRY:
@@ -109,6 +114,7 @@ class Deliverer:
         delivery = TopicDelivery(
             self.sub.pubsubname, self.sub.topic, clean_path(path), event, data, metadata
         )
+        assert self.channel is not None
         return await self.channel.deliver_event(delivery)
 
     async def _failed(self, message: Message) -> None:

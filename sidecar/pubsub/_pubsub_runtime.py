@@ -13,8 +13,13 @@ from .. import redisconn
 from ..components import Component, ComponentError, init_failure
 from ..services import PubSubServices
 from . import _api_errors, _subscriptions
-from ._broker import Broker, BrokerError, InMemoryBroker, Message
-from ._delivery import Deliverer
+from ._broker import (
+    Broker,
+    BrokerError,
+    InMemoryBroker,
+    Message,
+)
+from ._delivery import Deliverer, Sender
 from ._redis_streams import OWN_METADATA, RedisStreamsBroker, parse_stream_settings
 from ._subscriptions import TopicSubscription
 
@@ -102,12 +107,15 @@ class PubSubRuntime:
 
     def __init__(self, services: PubSubServices) -> None:
         from ._routes import build_routes
+        from .publishing import Publisher
 
         self.services = services
+        self.publisher = Publisher(self)
         self.components: dict[str, PubSubComponent] = {}
         self.declared: list[TopicSubscription] = []
         self.programmed: list[TopicSubscription] = []
         self.active: list[TopicSubscription] = []
+        self.streams: list[Deliverer] = []
         self.routes: list[BaseRoute] = build_routes(self)
 
     @property
@@ -155,7 +163,7 @@ class PubSubRuntime:
             }
             for c in self.components.values()
         )
-        subs = _subscriptions.merge(self.declared, self.programmed)
+        subs = _subscriptions.merge(self.declared, self.programmed) + [d.sub for d in self.streams]
         if subs:
             metadata["subscriptions"] = [s.describe() for s in subs]
 
@@ -170,6 +178,38 @@ class PubSubRuntime:
             await comp.broker.publish(Message(topic, data, dict(metadata)))
         except BrokerError as exc:
             raise _api_errors.publish_failed(pubsub, topic, str(exc)) from exc
+
+    async def subscribe_stream(
+        self, pubsub: str, topic: str, metadata: dict[str, str], dead_letter: str, send: Sender
+    ) -> Deliverer:
+        """A streaming subscription (gRPC ``SubscribeTopicEventsAlpha1``): its events go to
+        ``send``; ``unsubscribe_stream`` ends it. Raises PubSubError as publishing does."""
+        sub = TopicSubscription(
+            pubsub,
+            topic,
+            (_subscriptions.Rule("/"),),
+            _subscriptions.SubscriptionKind.STREAMING,
+            dead_letter_topic=dead_letter,
+            metadata=metadata,
+        )
+        comp = self.components.get(sub.pubsubname)
+        if comp is None:
+            raise _api_errors.not_found(sub.pubsubname, {})
+        if not comp.allows(sub.topic, comp.subscribing):
+            raise _api_errors.forbidden(sub.pubsubname, sub.topic, self.app_id)
+        deliverer = Deliverer(sub, None, self.services.clock, self.publish, send)
+        try:
+            await comp.broker.subscribe(sub.topic, deliverer)
+        except BrokerError as exc:
+            raise _api_errors.publish_failed(sub.pubsubname, sub.topic, str(exc)) from exc
+        self.streams.append(deliverer)
+        return deliverer
+
+    async def unsubscribe_stream(self, deliverer: Deliverer) -> None:
+        comp = self.components.get(deliverer.sub.pubsubname)
+        if comp is not None:
+            await comp.broker.unsubscribe(deliverer)
+        self.streams = [d for d in self.streams if d is not deliverer]
 
     async def drain(self) -> None:
         """Wait for every delivery in flight (tests)."""

@@ -90,6 +90,7 @@ class RedisStreamsBroker(Broker):
         self._client = redisconn.connect(settings, extra_read_timeout=settings.read_timeout + 1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._by_handler: dict[Handler, list[asyncio.Task[None]]] = {}
         self._closed = False
 
     async def open(self) -> None:
@@ -122,11 +123,19 @@ class RedisStreamsBroker(Broker):
     async def subscribe(self, topic: str, handler: Handler) -> None:
         await self._create_group(topic)
         queue: asyncio.Queue[tuple[bytes, Message]] = asyncio.Queue(self.streams.queue_depth)
-        self._spawn(self._read_loop(topic, queue), f"redis read {topic}")
+        tasks = [self._spawn(self._read_loop(topic, queue), f"redis read {topic}")]
         if self.streams.processing_timeout > 0 and self.streams.redeliver_interval > 0:
-            self._spawn(self._reclaim_loop(topic, queue), f"redis reclaim {topic}")
+            tasks.append(self._spawn(self._reclaim_loop(topic, queue), f"redis reclaim {topic}"))
         for n in range(self.streams.concurrency):
-            self._spawn(self._worker(topic, queue, handler), f"redis worker {topic} {n}")
+            worker = self._worker(topic, queue, handler)
+            tasks.append(self._spawn(worker, f"redis worker {topic} {n}"))
+        self._by_handler[handler] = tasks
+
+    async def unsubscribe(self, handler: Handler) -> None:
+        """Stop reading for ``handler``; what it did not acknowledge stays pending in the group
+        (claimed again by the next reader after processingTimeout, as contrib's)."""
+        for task in self._by_handler.pop(handler, []):
+            task.cancel()
 
     async def drain(self) -> None:
         while self._inflight:
@@ -147,10 +156,11 @@ class RedisStreamsBroker(Broker):
 
     # reading
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _create_group(self, topic: str) -> None:
         group = self.streams.consumer_id

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 class SubscriptionKind(Enum):
     DECLARATIVE = "DECLARATIVE"
     PROGRAMMATIC = "PROGRAMMATIC"
+    STREAMING = "STREAMING"
 
 
 class SubscribeResponseError(ValueError):

@@ -88,10 +88,11 @@ class DaprdSidecar(Process):
         config, namespace = _home_setup(home)
         resources.mkdir(parents=True, exist_ok=True)
         self.http_port = http_port or free_port()
+        self.grpc_port = free_port()
         args = [str(binary("daprd")), "--app-id", app_id, "--dapr-http-port", str(self.http_port)]
         if app_port:
             args += ["--app-port", str(app_port), "--app-protocol", app_protocol]
-        args += ["--dapr-grpc-port", str(free_port()), "--metrics-port", str(free_port())]
+        args += ["--dapr-grpc-port", str(self.grpc_port), "--metrics-port", str(free_port())]
         args += ["--dapr-internal-grpc-port", str(free_port()), "--dapr-listen-addresses"]
         args += ["127.0.0.1", "--placement-host-address", plane.placement.address]
         args += ["--scheduler-host-address", plane.scheduler.address, "--log-level", "info"]

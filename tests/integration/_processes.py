@@ -250,6 +250,7 @@ class SidecarProcess(Process):
         command = [sys.executable, "-m", "sidecar", subcommand, *args]
         super().__init__(name, command, log=log, env=base, cwd=cwd, stderr_log=stderr_log)
         self.http_port = 0
+        self.grpc_port = 0
         self.url = ""
 
     @classmethod
@@ -263,14 +264,17 @@ class SidecarProcess(Process):
         env: Mapping[str, str] | None = None,
         http_port: int | None = None,
     ) -> SidecarProcess:
-        """The sidecar of one app that runs separately, on a fixed (or free) HTTP port."""
-        port = http_port or free_port()
+        """The sidecar of one app that runs separately, on a fixed (or free) HTTP port and a free
+        gRPC port."""
+        port, grpc_port = http_port or free_port(), free_port()
         args = ["--app-id", app_id, "--dapr-http-port", str(port), "--home", str(home), *extra]
+        args += ["--dapr-grpc-port", str(grpc_port)]
         if app_port:
             args += ["--app-port", str(app_port)]
         log = log or home.parent / f"{app_id}-sidecar.log"
         sidecar = cls(args, log=log, name=f"{app_id}-sidecar", env=env)
         sidecar.http_port, sidecar.url = port, f"http://127.0.0.1:{port}"
+        sidecar.grpc_port = grpc_port
         return sidecar
 
     def start(self) -> SidecarProcess:

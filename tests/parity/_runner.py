@@ -8,8 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+import grpc
 import httpx
 
+from ._grpc import GrpcExchange
+from ._grpc import call as grpc_call
 from ._model import Exchange, expand
 from ._normalise import FRAMING_HEADERS, VOLATILE_RESPONSE_HEADERS, Scope, normalise, sort_unordered
 
@@ -17,10 +20,11 @@ DELIVERY_TIMEOUT = 20.0
 
 
 class Target(NamedTuple):
-    """One sidecar's HTTP API and the recorder app behind it."""
+    """One sidecar's HTTP API, the recorder app behind it, and its gRPC API (``host:port``)."""
 
     api: str
     app: str
+    grpc: str = ""
 
 
 def initial_context(now: datetime | None = None) -> dict[str, str]:
@@ -75,7 +79,9 @@ def _recorded(client: httpx.Client, app: str, after: int) -> tuple[int, list[dic
     return answer["total"], answer["records"]
 
 
-def _app_received(client: httpx.Client, app: str, mark: int, ex: Exchange) -> list[dict[str, Any]]:
+def _app_received(
+    client: httpx.Client, app: str, mark: int, ex: Exchange | GrpcExchange
+) -> list[dict[str, Any]]:
     """The app's requests since ``mark`` on ``ex.app``; waits for ``ex.app_count`` of them."""
     deadline = time.monotonic() + DELIVERY_TIMEOUT
     while True:
@@ -120,15 +126,45 @@ def run_exchange(
     return observed
 
 
+def run_grpc_exchange(
+    client: httpx.Client,
+    targets: Mapping[str, Target],
+    ex: GrpcExchange,
+    context: dict[str, str],
+    channels: dict[str, grpc.Channel],
+) -> dict[str, Any]:
+    """Call ``ex`` over gRPC and return the raw observation (not yet normalised)."""
+    target, app = targets[ex.runtime], targets[ex.app_runtime or ex.runtime].app
+    mark = _recorded(client, app, 10**9)[0] if ex.app is not None else 0
+    if ex.runtime not in channels:
+        channels[ex.runtime] = grpc.insecure_channel(target.grpc)
+    observed: dict[str, Any] = {"request": ex.describe()}
+    observed["response"] = grpc_call(channels[ex.runtime], ex, context)
+    if ex.app is not None:
+        observed["app"] = _app_received(client, app, mark, ex)
+    return observed
+
+
 def run_group(
-    client: httpx.Client, targets: Mapping[str, Target], exchanges: Sequence[Exchange]
+    client: httpx.Client,
+    targets: Mapping[str, Target],
+    exchanges: Sequence[Exchange | GrpcExchange],
 ) -> dict[str, dict[str, Any]]:
     """Every exchange of one group, in order, normalised; keyed by exchange id."""
     context = initial_context()
     scope = Scope(generated=dict(context))
     out: dict[str, dict[str, Any]] = {}
-    for ex in exchanges:
-        if ex.id in out:
-            raise ValueError(f"exchange id {ex.id} used twice")
-        out[ex.id] = normalise(run_exchange(client, targets, ex, context), scope)
+    channels: dict[str, grpc.Channel] = {}
+    try:
+        for ex in exchanges:
+            if ex.id in out:
+                raise ValueError(f"exchange id {ex.id} used twice")
+            if isinstance(ex, GrpcExchange):
+                observed = run_grpc_exchange(client, targets, ex, context, channels)
+            else:
+                observed = run_exchange(client, targets, ex, context)
+            out[ex.id] = normalise(observed, scope)
+    finally:
+        for channel in channels.values():
+            channel.close()
     return out

@@ -108,7 +108,7 @@ def real_dapr(root: Path) -> Iterator[dict[str, Target]]:
             )
             stack.enter_context(daprd.start())
             daprd.wait_ready()
-            targets[target] = Target(daprd.url, f"http://127.0.0.1:{port}")
+            targets[target] = Target(daprd.url, f"http://127.0.0.1:{port}", daprd.grpc)
         targets[GRPC] = stack.enter_context(
             _grpc_daprd(root, resources, config, placement, scheduler)
         )
@@ -148,16 +148,18 @@ def _grpc_daprd(
 
 def _sidecar_run(root: Path, target: str, resources: Path) -> tuple[Process, Target]:
     app_id = APPS[target][0]
-    app_port, http_port = free_port(), free_port()
+    app_port, http_port, grpc_port = free_port(), free_port(), free_port()
     args = [sys.executable, "-m", "sidecar", "run", "--app-id", app_id]
     args += ["--app-port", str(app_port), "--dapr-http-port", str(http_port)]
+    args += ["--dapr-grpc-port", str(grpc_port)]
     args += ["--resources-path", str(resources), "--home", str(root / "home")]
     args += ["--", sys.executable, str(APP_SCRIPT)]
     env = _base_env(target) | ({"DAPR_API_TOKEN": API_TOKEN} if target == TOKEN else {})
     proc = Process(
         f"sidecar run {app_id}", args, root / "logs" / f"sidecar-{target}.log", env, root
     )
-    return proc, Target(f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{app_port}")
+    urls = Target(f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{app_port}")
+    return proc, urls._replace(grpc=f"127.0.0.1:{grpc_port}")
 
 
 @contextlib.contextmanager

@@ -180,10 +180,10 @@ class Daprd(Process):
         env: Mapping[str, str] | None = None,
         app_protocol: str = "http",
     ) -> None:
-        self.http_port = free_port()
+        self.http_port, self.grpc_port = free_port(), free_port()
         args = [str(binary("daprd")), "--app-id", app_id, "--app-port", str(app_port)]
         args += ["--app-protocol", app_protocol]
-        args += ["--dapr-http-port", str(self.http_port), "--dapr-grpc-port", str(free_port())]
+        args += ["--dapr-http-port", str(self.http_port), "--dapr-grpc-port", str(self.grpc_port)]
         args += ["--dapr-internal-grpc-port", str(free_port()), "--metrics-port", str(free_port())]
         args += ["--dapr-listen-addresses", "127.0.0.1", "--placement-host-address", placement]
         args += ["--scheduler-host-address", scheduler, "--resources-path", str(resources)]
@@ -193,6 +193,7 @@ class Daprd(Process):
             f"daprd {app_id}", args, logs / f"daprd-{app_id}.log", base | dict(env or {})
         )
         self.url = f"http://127.0.0.1:{self.http_port}"
+        self.grpc = f"127.0.0.1:{self.grpc_port}"
 
     def wait_ready(self, timeout: float = 60) -> None:
         self.wait_http(f"{self.url}/v1.0/healthz", statuses=(204,), timeout=timeout)

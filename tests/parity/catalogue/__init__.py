@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .._grpc import GrpcExchange
 from .._model import Exchange
-from . import actors, grpc, invoke, jobs, platform, pubsub, state
+from . import actors, grpc, grpc_app, invoke, jobs, platform, pubsub, state
 
-GROUPS: dict[str, list[Exchange]] = {
+GROUPS: dict[str, list[Exchange] | list[GrpcExchange]] = {
     "jobs": jobs.EXCHANGES,
     "state": state.EXCHANGES,
     "invoke": invoke.EXCHANGES,
@@ -13,4 +14,5 @@ GROUPS: dict[str, list[Exchange]] = {
     "pubsub": pubsub.EXCHANGES,
     "platform": platform.EXCHANGES,
     "grpc": grpc.EXCHANGES,
+    "grpc_app": grpc_app.EXCHANGES,
 }
