@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from dapr.ext.fastapi import DaprActor
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
@@ -53,7 +54,7 @@ def create_app(
             )
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)
         title="ProjectManagementAgent",
         description="Task assignment with Dapr Jobs reminders, and the TaskExecutorService lab.",
         lifespan=lifespan,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi_offline import FastAPIOffline
 
 from appkit import edge
 from appkit.http_client import pooled_client
@@ -59,7 +60,7 @@ def create_app(
             )
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)
         title="Notifier",
         description="Stores and delivers each notification once.",
         lifespan=lifespan,
