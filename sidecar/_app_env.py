@@ -25,9 +25,10 @@ def app_protocol(shared: SharedConfig) -> str:
 
 
 def sidecar_config(
-    app: AppConfig, *, home: Path, dev_clock: bool, env: Mapping[str, str]
+    app: AppConfig, *, home: Path, dev_clock: bool, env: Mapping[str, str], metrics: bool = True
 ) -> SidecarConfig:
-    """The sidecar settings for one app; unset ports become free ones."""
+    """The sidecar settings for one app; unset ports become free ones (the metrics port when the
+    sidecar starts; ``metrics`` False: none)."""
     s = app.shared
     return SidecarConfig(
         app_id=app.app_id,
@@ -46,6 +47,7 @@ def sidecar_config(
         app_health_threshold=s.app_health_threshold or 3,
         api_token=env.get("DAPR_API_TOKEN") or None,
         app_token=env.get("APP_API_TOKEN") or None,
+        metrics_port=max(app.metrics_port, 0) if metrics else None,
     )
 
 

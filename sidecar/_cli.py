@@ -17,11 +17,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import _logs
+from ._app_run import current_app
 from ._config import default_home, private_dir
 from ._reset import ResetError, reset
 from ._runfile import AppConfig, LogDestination, RunFileError, SharedConfig, load_run_file
 from ._runfile import default_resources_dir as _default_resources
-from ._runner import LOG_FORMAT, RunnerError, run_apps
+from ._runner import RunnerError, run_apps
 from .components import ComponentError
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dapr-http-port", "-H", type=int, default=-1, help="default: a free port")
     run.add_argument("--dapr-grpc-port", "-G", type=int, default=-1, help="default: a free port")
     run.add_argument("--metrics-port", "-M", type=int, default=-1, help="default: a free port")
+    run.add_argument(
+        "--enable-metrics",
+        type=_boolean,
+        nargs="?",
+        const=True,
+        default=True,
+        metavar="BOOL",
+        help="serve Prometheus metrics on each sidecar's metrics port (default true;"
+        " --enable-metrics=false: none, as daprd)",
+    )
     run.add_argument("--dev-clock", action="store_true", help="enable the dev-clock extension")
     run.add_argument("app_command", nargs=argparse.REMAINDER, help="-- CMD ... (optional)")
     commands.add_parser(
@@ -72,7 +84,20 @@ def _shared_options() -> argparse.ArgumentParser:
     shared.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    shared.add_argument(
+        "--log-as-json", action="store_true", help="log one JSON object a line, as daprd"
+    )
     return shared
+
+
+def _boolean(text: str) -> bool:
+    """A Go-style boolean flag value (``true``/``false``, ``1``/``0``, ...)."""
+    value = text.strip().lower()
+    if value in ("1", "t", "true"):
+        return True
+    if value in ("0", "f", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"not a boolean: {text!r} (true or false)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("-f cannot be combined with --app-id or a command")
     if args.command == "run" and args.run_file is None and not args.app_id:
         parser.error("give -f <dapr.yaml or folder>, or --app-id")
-    _configure_logging(args.log_level.upper())
+    _configure_logging(args.log_level.upper(), args.log_as_json)
     app_umask = os.umask(_PRIVATE)
     try:
         if args.command == "reset":
@@ -96,8 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+def _configure_logging(level: str, as_json: bool) -> None:
+    _logs.configure(level, as_json, current_app)
     if level != "DEBUG":  # one line per app call is noise, as daprd's default logging has none
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -119,6 +144,7 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             apps,
             home=home,
             dev_clock=args.dev_clock,
+            enable_metrics=args.enable_metrics,
             stop=stop,
             extended=extended,
             app_umask=app_umask,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+RUNTIME_VERSION = "1.18.3-local"  # the daprd version this runtime follows, marked as ours
 MAX_BODY_SIZE = 4 * 1024 * 1024  # daprd's --max-body-size default (4Mi)
 
 
@@ -76,6 +77,7 @@ class SidecarConfig:
     graceful_shutdown_seconds: float = 5.0
     placement: bool = True  # actors are enabled (the local registry plays placement)
     job_sync: str = field(default_factory=default_sync)  # SQLite synchronous of the job store
+    metrics_port: int | None = None  # Prometheus metrics port (0: a free one); None: no metrics
 
     @property
     def scheduler_db(self) -> Path:

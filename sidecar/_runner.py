@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ._app_env import app_env, app_protocol, free_port, sidecar_config
-from ._app_run import LOG_FORMAT, AppRun, RunnerError, RunSettings
+from ._app_run import AppRun, RunnerError, RunSettings
+from ._logs import LOG_FORMAT
 from ._output import LineWriter
 from ._runfile import AppConfig
 
@@ -41,6 +42,7 @@ async def run_apps(
     *,
     home: Path,
     dev_clock: bool = False,
+    enable_metrics: bool = True,
     env: Mapping[str, str] | None = None,
     stop: asyncio.Event | None = None,
     grace: float = 5.0,
@@ -62,6 +64,7 @@ async def run_apps(
         console=console or sys.stdout,
         output=output,
         dev_clock=dev_clock,
+        enable_metrics=enable_metrics,
         grace=grace,
         umask=app_umask,
     )

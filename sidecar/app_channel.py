@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
+from typing import Protocol
 
 import aiohttp
 import httpx
@@ -52,13 +54,29 @@ def outbound_client(max_connections: int) -> httpx.AsyncClient:
     return client
 
 
+class CallObserver(Protocol):
+    """Told of every call to the app once it ends (``status`` 0: no answer)."""
+
+    def called_app(
+        self, method: str, path: str, status: int, sent: int, received: int, ms: float
+    ) -> None: ...
+
+
 class AppChannel:
     """HTTP calls to the app at ``host:port``, with APP_API_TOKEN added when configured."""
 
     def __init__(
-        self, client: httpx.AsyncClient, host: str, port: int, *, app_id: str, token: str | None
+        self,
+        client: httpx.AsyncClient,
+        host: str,
+        port: int,
+        *,
+        app_id: str,
+        token: str | None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.client = client
+        self.observer = observer
         self.base_url = f"http://{host}:{port}"
         self.host = host
         self.port = port
@@ -92,12 +110,20 @@ class AppChannel:
         url = self.base_url + "/" + path.lstrip("/")
         if params:
             url += "?" + params
+        started = time.perf_counter()
+        status, received = 0, 0
         try:
-            return await self.client.request(
+            resp = await self.client.request(
                 method, url, content=content, headers=self._headers(headers), timeout=timeout
             )
+            status, received = resp.status_code, len(resp.content)
+            return resp
         except httpx.InvalidURL as exc:
             raise httpx.LocalProtocolError(f"invalid control character in URL: {exc}") from exc
+        finally:
+            if self.observer is not None:
+                ms = (time.perf_counter() - started) * 1000
+                self.observer.called_app(method, path, status, len(content), received, ms)
 
     async def wait_until_listening(self, interval: float = 0.1) -> None:
         """Block until the app's port accepts TCP connections (daprd dials every 100 ms)."""

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..dapr_errors import DaprError
+from ..metrics import ServerMetricsMiddleware, SidecarMetrics
 from ..services import ApiServices
 from ..tracing import TraceContextMiddleware
 from ..web import error_response
@@ -37,19 +38,23 @@ def build_app(
     api_token: str | None = None,
     max_body_size: int,
     dev_clock: bool = False,
+    metrics: SidecarMetrics | None = None,
 ) -> Starlette:
     """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...).
 
-    ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health.
+    ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health;
+    ``metrics`` records every request (daprd's ``dapr_http_server_*``).
     """
     routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *invoke.routes]
     routes += extra_routes or []
     if dev_clock:
         routes += dev.routes
     routes.append(invoke.fallback)
+    measured = [Middleware(ServerMetricsMiddleware, metrics=metrics)] if metrics else []
     app = Starlette(
         routes=routes,
         middleware=[
+            *measured,
             Middleware(TraceContextMiddleware),
             Middleware(ApiTokenMiddleware, token=api_token),
             Middleware(BodyLimitMiddleware, limit=max_body_size),

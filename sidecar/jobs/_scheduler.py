@@ -21,6 +21,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Protocol
 
 from ..clock import Clock, sleep_until_or_woken
 from ..registry import pid_alive, process_start
@@ -37,6 +38,15 @@ class Outcome(enum.Enum):
 
 
 Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
+LATE_AFTER = 1.0  # seconds past its due time after which a first attempt is logged as late
+
+
+class DeliveryObserver(Protocol):
+    """Told of every delivery attempt once its outcome is known."""
+
+    def delivered(self, record: JobRecord, outcome: Outcome, lateness: float, ms: float) -> None:
+        """``lateness``: seconds from the attempt's due time to its start on the scheduler's
+        clock; ``ms``: how long the dispatcher took, in milliseconds."""
 
 
 def instance_id() -> str:
@@ -93,8 +103,10 @@ class Scheduler:
         slow_after: float = 5.0,
         batch: int = 256,
         lease: float = 30.0,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.store = store
+        self.observer = observer
         self.clock = clock
         self.lease = lease
         self.batch = batch
@@ -261,10 +273,21 @@ class Scheduler:
         if dispatcher is None:  # owner went away while claimed: hand it back untouched
             await self.store.complete(record, record)
             return
-        outcome = await self._attempt(dispatcher, record)
+        outcome = await self._observed(dispatcher, record)
         applied = await self.store.complete(record, following(record, outcome))
         if applied:
             self.wake()
+
+    async def _observed(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
+        lateness = self.clock.now() - record.due_at
+        if record.attempts == 0 and lateness > LATE_AFTER:
+            log.warning("%s %s fired late by %.3f s", record.owner, record.name, lateness)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        outcome = await self._attempt(dispatcher, record)
+        if self.observer is not None:
+            self.observer.delivered(record, outcome, lateness, (loop.time() - started) * 1000)
+        return outcome
 
     async def _attempt(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
         try:

@@ -104,8 +104,13 @@ def _exercise(client: httpx.Client, api: str, app: str) -> dict[str, Any]:
     return traces
 
 
+def _series(labels: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in labels.items() if k not in ("le", "quantile")}
+
+
 def _families(text: str) -> dict[str, Any]:
-    """Each Dapr family: type, label names, sample names as written, histogram bounds."""
+    """Each Dapr family: type, label names, sample names as written, label
+    values of each series, histogram bounds."""
     out: dict[str, Any] = {}
     raw = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
     for family in text_string_to_metric_families(text):
@@ -114,7 +119,9 @@ def _families(text: str) -> dict[str, Any]:
         labels = sorted({k for s in family.samples for k in s.labels if k != "le"})
         # as written: the parser adds _total to counters, daprd's exporter may not
         samples = sorted(n for n in raw if n == family.name or n.startswith(family.name + "_"))
+        series = sorted({json.dumps(_series(s.labels), sort_keys=True) for s in family.samples})
         entry = {"type": family.type, "labels": labels, "samples": samples}
+        entry["series"] = [json.loads(one) for one in series]
         buckets = sorted({float(s.labels["le"]) for s in family.samples if "le" in s.labels})
         if buckets:
             entry["buckets"] = [b for b in buckets if b != float("inf")]
