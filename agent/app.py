@@ -15,8 +15,10 @@ from fastapi_offline import FastAPIOffline
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
 from appkit.http_client import pooled_client
+from appkit.metrics import serve_metrics
 
 from . import _errors
+from ._metrics import AgentMetrics, AnswerCounter
 from ._runtime import AgentRuntime
 from ._settings import AgentSettings
 from .routes import jobs, lab, tasks
@@ -62,8 +64,11 @@ def create_app(
     dapr_actor = DaprActor(app)
     _errors.install(app)
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
+    metrics = AgentMetrics()
+    app.add_middleware(AnswerCounter, metrics=metrics)
     for router in (tasks.router, jobs.router, lab.router):
         app.include_router(router)
+    serve_metrics(app, metrics.registry)
     return app
 
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from ._delivery import Deliverer
 from ._errors import StateStoreError
+from ._metrics import NotifierMetrics
 from ._store import StateStore
 
 logger = logging.getLogger(__name__)
@@ -34,19 +35,27 @@ class Intake(StrEnum):
 
 class NotificationService:
     def __init__(
-        self, store: StateStore, deliverer: Deliverer, now: Callable[[], datetime] | None = None
+        self,
+        store: StateStore,
+        deliverer: Deliverer,
+        now: Callable[[], datetime] | None = None,
+        metrics: NotifierMetrics | None = None,
     ) -> None:
         self._store = store
         self._deliverer = deliverer
         self._now = now or (lambda: datetime.now(UTC))
+        self._metrics = metrics or NotifierMetrics()
 
     async def accept(self, notification: dict[str, Any]) -> Intake:
         nid = notification["id"]
         record = {"notification": notification, "delivered": False, "received_at": self._stamp()}
-        if not await self._store.insert(_key(nid), record):
+        if await self._store.insert(_key(nid), record):
+            self._metrics.stored(notification, self._now())
+        else:
             stored = await self._store.get(_key(nid))
             if stored is not None and stored.value.get("delivered"):
                 logger.info("notification %s already delivered; acknowledging", nid)
+                self._metrics.outcome("intake", "duplicate")
                 return Intake.DUPLICATE
             record = stored.value if stored is not None else record
         await self._index(str(notification.get("agent_id", "")), nid)

@@ -14,9 +14,11 @@ from fastapi_offline import FastAPIOffline
 
 from appkit import edge
 from appkit.http_client import pooled_client
+from appkit.metrics import serve_metrics
 
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
+from ._metrics import NotifierMetrics
 from ._service import Intake, NotificationService
 from ._settings import NotifierSettings
 from ._store import StateStore
@@ -42,6 +44,7 @@ def create_app(
     sleep: Sleep | None = None,
 ) -> FastAPI:
     settings = settings or NotifierSettings.from_env(os.environ)
+    metrics = NotifierMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,7 +53,7 @@ def create_app(
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
-            app.state.service = _service(settings, client, sleep)
+            app.state.service = _service(settings, client, sleep, metrics)
             logger.info(
                 "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
                 settings.app_host,
@@ -71,11 +74,15 @@ def create_app(
     guards += edge.api_key_guards(settings.api_key, "NOTIFIER_API_KEY", API_ROUTES)
     app.add_middleware(edge.TokenGuard, guards=guards)
     _routes(app)
+    serve_metrics(app, metrics.registry)
     return app
 
 
 def _service(
-    settings: NotifierSettings, client: httpx.AsyncClient, sleep: Sleep | None
+    settings: NotifierSettings,
+    client: httpx.AsyncClient,
+    sleep: Sleep | None,
+    metrics: NotifierMetrics,
 ) -> NotificationService:
     store = StateStore(
         client, settings.dapr_http_endpoint, settings.state_store, settings.dapr_api_token
@@ -86,9 +93,10 @@ def _service(
         settings.webhook_url,
         settings.webhook_attempts,
         settings.webhook_backoff_seconds,
+        metrics=metrics,
         **extra,
     )
-    return NotificationService(store, deliverer)
+    return NotificationService(store, deliverer, metrics=metrics)
 
 
 def _routes(app: FastAPI) -> None:
