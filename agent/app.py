@@ -16,6 +16,7 @@ from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
 from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
+from appkit.tracing import AppTracing
 
 from . import _errors
 from ._metrics import AgentMetrics, AnswerCounter
@@ -37,6 +38,7 @@ def create_app(
     """Build the app; ``http_client`` and ``clock`` are for tests (transport swap, manual time)."""
     settings = settings or AgentSettings.from_env(os.environ)
     dapr_actor: DaprActor | None = None
+    tracing = AppTracing(os.environ.get("APP_ID") or "pm-agent", os.environ)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,6 +47,8 @@ def create_app(
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
+            tracing.instrument_client(client)
+            stack.push_async_callback(tracing.close)
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
@@ -69,6 +73,7 @@ def create_app(
     for router in (tasks.router, jobs.router, lab.router):
         app.include_router(router)
     serve_metrics(app, metrics.registry)
+    tracing.instrument_app(app)
     return app
 
 

@@ -15,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 from appkit import edge
 from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
+from appkit.tracing import AppTracing
 
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
@@ -45,6 +46,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or NotifierSettings.from_env(os.environ)
     metrics = NotifierMetrics()
+    tracing = AppTracing(os.environ.get("APP_ID") or "notifier", os.environ)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +55,8 @@ def create_app(
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
+            tracing.instrument_client(client)
+            stack.push_async_callback(tracing.close)
             app.state.service = _service(settings, client, sleep, metrics)
             logger.info(
                 "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
@@ -75,6 +79,7 @@ def create_app(
     app.add_middleware(edge.TokenGuard, guards=guards)
     _routes(app)
     serve_metrics(app, metrics.registry)
+    tracing.instrument_app(app)
     return app
 
 

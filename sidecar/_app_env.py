@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ._config import MAX_BODY_SIZE, SidecarConfig
+from ._dapr_config import load_configuration
 from ._runfile import AppConfig, SharedConfig
 
 
@@ -30,6 +31,8 @@ def sidecar_config(
     """The sidecar settings for one app; unset ports become free ones (the metrics port when the
     sidecar starts; ``metrics`` False: none)."""
     s = app.shared
+    dapr_config = load_configuration(s.config_file)
+    metrics = metrics and dapr_config.metrics_enabled
     return SidecarConfig(
         app_id=app.app_id,
         app_port=app.app_port if app.app_port > 0 else None,
@@ -48,6 +51,7 @@ def sidecar_config(
         api_token=env.get("DAPR_API_TOKEN") or None,
         app_token=env.get("APP_API_TOKEN") or None,
         metrics_port=max(app.metrics_port, 0) if metrics else None,
+        tracing=dapr_config.tracing,
     )
 
 

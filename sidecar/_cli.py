@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         " --enable-metrics=false: none, as daprd)",
     )
     run.add_argument("--dev-clock", action="store_true", help="enable the dev-clock extension")
+    run.add_argument(
+        "--config", type=Path, help="a Dapr Configuration file (its tracing and metrics sections)"
+    )
     run.add_argument("app_command", nargs=argparse.REMAINDER, help="-- CMD ... (optional)")
     commands.add_parser(
         "reset",
@@ -201,6 +204,7 @@ def single_app(args: argparse.Namespace, command: tuple[str, ...]) -> AppConfig:
     shared = SharedConfig(
         resources_paths=_resources(args),
         daprd_log_destination=LogDestination.FILE if command else LogDestination.CONSOLE,
+        config_file=args.config.expanduser().resolve() if args.config else None,
     )
     return AppConfig(
         app_id=args.app_id,

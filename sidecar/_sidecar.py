@@ -37,6 +37,7 @@ from .metrics import LoopStallProbe, SidecarMetrics, metrics_app
 from .registry import Entry, Registry
 from .services import ExtensionFactory, Identity
 from .state import StateStore, build_state_store
+from .tracing import Tracing
 
 log = logging.getLogger(__name__)
 # Outbound connections (to the app and other sidecars) at once; above the scheduler's deliveries
@@ -86,6 +87,8 @@ class Sidecar:
         self._own_store = job_store is None
         self.metrics = SidecarMetrics(config.app_id) if config.metrics_port is not None else None
         self.scheduler = Scheduler(self.job_store, self.clock, observer=self.metrics)
+        spec = config.tracing
+        self.tracing = Tracing(spec, config.app_id) if spec is not None and spec.enabled else None
         self.registry = Registry(config.home)
         self.internal_key = ""
         self.resources = Resources()
@@ -113,6 +116,7 @@ class Sidecar:
             max_body_size=config.max_body_size,
             dev_clock=config.dev_clock,
             metrics=self.metrics,
+            tracer=self.tracing.tracer if self.tracing is not None else None,
         )
         self.extended: dict[str, str] = {"daprRuntimeVersion": RUNTIME_VERSION}
         self.ready = asyncio.Event()
@@ -148,6 +152,8 @@ class Sidecar:
     async def _start(self) -> None:
         self.internal_key = self.registry.internal_key()
         self._stack.push_async_callback(self.http.aclose)
+        if self.tracing is not None:
+            self._stack.push_async_callback(self.tracing.close)
         self._stack.push_async_callback(self.registry.close)  # closed after everything using it
         await self._load_resources()
         if self._own_store:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from opentelemetry.trace import Tracer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -39,11 +40,13 @@ def build_app(
     max_body_size: int,
     dev_clock: bool = False,
     metrics: SidecarMetrics | None = None,
+    tracer: Tracer | None = None,
 ) -> Starlette:
     """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...).
 
     ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health;
-    ``metrics`` records every request (daprd's ``dapr_http_server_*``).
+    ``metrics`` records every request (daprd's ``dapr_http_server_*``); ``tracer`` gives each
+    one a span (tracing on).
     """
     routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *invoke.routes]
     routes += extra_routes or []
@@ -55,7 +58,7 @@ def build_app(
         routes=routes,
         middleware=[
             *measured,
-            Middleware(TraceContextMiddleware),
+            Middleware(TraceContextMiddleware, tracer=tracer),
             Middleware(ApiTokenMiddleware, token=api_token),
             Middleware(BodyLimitMiddleware, limit=max_body_size),
             Middleware(CancelOnDisconnect),

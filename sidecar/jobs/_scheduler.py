@@ -42,11 +42,13 @@ LATE_AFTER = 1.0  # seconds past its due time after which a first attempt is log
 
 
 class DeliveryObserver(Protocol):
-    """Told of every delivery attempt once its outcome is known."""
+    """Told of every delivery attempt as it starts and once its outcome is known."""
 
-    def delivered(self, record: JobRecord, outcome: Outcome, lateness: float, ms: float) -> None:
-        """``lateness``: seconds from the attempt's due time to its start on the scheduler's
-        clock; ``ms``: how long the dispatcher took, in milliseconds."""
+    def fired(self, record: JobRecord, lateness: float) -> None:
+        """``lateness``: seconds from the attempt's due time to now, on the scheduler's clock."""
+
+    def delivered(self, record: JobRecord, outcome: Outcome, ms: float) -> None:
+        """``ms``: how long the dispatcher took, in milliseconds."""
 
 
 def instance_id() -> str:
@@ -282,11 +284,13 @@ class Scheduler:
         lateness = self.clock.now() - record.due_at
         if record.attempts == 0 and lateness > LATE_AFTER:
             log.warning("%s %s fired late by %.3f s", record.owner, record.name, lateness)
+        if self.observer is not None:
+            self.observer.fired(record, lateness)
         loop = asyncio.get_running_loop()
         started = loop.time()
         outcome = await self._attempt(dispatcher, record)
         if self.observer is not None:
-            self.observer.delivered(record, outcome, lateness, (loop.time() - started) * 1000)
+            self.observer.delivered(record, outcome, (loop.time() - started) * 1000)
         return outcome
 
     async def _attempt(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:

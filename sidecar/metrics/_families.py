@@ -44,6 +44,10 @@ ROUTE = ("app_id", "method", "path", "status")
 ActorStats = Callable[[], dict[str, tuple[int, int, int]]]  # type -> (turns, running, waiting)
 
 
+def _kind(record: JobRecord) -> str:
+    return "job" if record.owner.startswith("app||") else "reminder"
+
+
 def _method(method: str) -> str:
     return method if method in VERBS else "UNKNOWN"
 
@@ -221,13 +225,17 @@ class SidecarMetrics:
         sent_h.observe(sent)
         received_h.observe(received)
 
-    def delivered(self, record: JobRecord, outcome: Outcome, lateness: float, ms: float) -> None:
-        """One delivery attempt of a job or reminder tick (the scheduler's observer)."""
-        kind = "job" if record.owner.startswith("app||") else "reminder"
+    def fired(self, record: JobRecord, lateness: float) -> None:
+        """A delivery attempt starts (the scheduler's observer): lateness of a first attempt."""
+        kind = _kind(record)
         if record.attempts == 0:
             self.lateness.labels(self.app_id, kind).observe(max(lateness, 0.0))
         else:
             self.retries.labels(self.app_id, kind).inc()
+
+    def delivered(self, record: JobRecord, outcome: Outcome, ms: float) -> None:
+        """A delivery attempt of a job or reminder tick ended with ``outcome``."""
+        kind = _kind(record)
         self.deliveries.labels(self.app_id, kind, outcome.value).inc()
         if kind == "job":
             ok = outcome is Outcome.SUCCESS

@@ -251,6 +251,7 @@ class SidecarProcess(Process):
         super().__init__(name, command, log=log, env=base, cwd=cwd, stderr_log=stderr_log)
         self.http_port = 0
         self.url = ""
+        self.metrics_url = ""  # set when the test gives it a --metrics-port
 
     @classmethod
     def for_app(
