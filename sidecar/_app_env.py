@@ -52,6 +52,7 @@ def sidecar_config(
         app_token=env.get("APP_API_TOKEN") or None,
         metrics_port=max(app.metrics_port, 0) if metrics else None,
         tracing=dapr_config.tracing,
+        metrics_path_labels=dapr_config.increased_cardinality,
     )
 
 

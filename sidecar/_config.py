@@ -81,6 +81,7 @@ class SidecarConfig:
     job_sync: str = field(default_factory=default_sync)  # SQLite synchronous of the job store
     metrics_port: int | None = None  # Prometheus metrics port (0: a free one); None: no metrics
     tracing: TracingSpec | None = None  # the Configuration's tracing section, when sampling
+    metrics_path_labels: bool = True  # metrics.http.increasedCardinality (daprd's default: on)
 
     @property
     def scheduler_db(self) -> Path:

@@ -1,5 +1,5 @@
-"""The parts of a Dapr ``Configuration`` file this runtime reads: ``spec.tracing`` and
-``spec.metrics.enabled`` (dapr-sidecar.md; daprd's pkg/config).
+"""The parts of a Dapr ``Configuration`` file this runtime reads: ``spec.tracing``,
+``spec.metrics.enabled`` and ``spec.metrics.http.increasedCardinality`` (daprd's pkg/config).
 
 ``tracing.samplingRate`` is a string holding a number from 0 to 1 (daprd: "0" or absent turns
 tracing off); ``tracing.otel`` names the OTLP collector (``endpointAddress``, ``protocol`` http or
@@ -37,6 +37,7 @@ class TracingSpec:
 class DaprConfiguration:
     tracing: TracingSpec | None = None
     metrics_enabled: bool = True
+    increased_cardinality: bool = True  # metrics.http.increasedCardinality: path labels
 
 
 def load_configuration(path: Path | None) -> DaprConfiguration:
@@ -46,7 +47,10 @@ def load_configuration(path: Path | None) -> DaprConfiguration:
     try:
         doc = yaml.safe_load(path.read_text()) or {}
         spec = doc.get("spec") or {}
-        return DaprConfiguration(_tracing(spec.get("tracing")), _metrics(spec.get("metrics")))
+        metrics = spec.get("metrics") or {}
+        return DaprConfiguration(
+            _tracing(spec.get("tracing")), _flag(metrics, "enabled"), _cardinality(metrics)
+        )
     except (yaml.YAMLError, AttributeError, ValueError, TypeError) as exc:
         raise ComponentError(f"{path}: invalid Configuration: {exc}") from exc
 
@@ -74,7 +78,10 @@ def _otlp_endpoint(section: dict[str, Any]) -> str | None:
     return address.rstrip("/") + ("" if address.endswith("/v1/traces") else "/v1/traces")
 
 
-def _metrics(section: Any) -> bool:
-    if not section or "enabled" not in section:
-        return True
-    return str(section["enabled"]).lower() not in ("false", "0")
+def _flag(section: dict[str, Any], name: str) -> bool:
+    """A boolean that defaults to true; false only when set to false."""
+    return str(section.get(name, True)).lower() not in ("false", "0")
+
+
+def _cardinality(metrics: dict[str, Any]) -> bool:
+    return _flag(metrics.get("http") or {}, "increasedCardinality")

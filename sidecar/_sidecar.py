@@ -85,7 +85,11 @@ class Sidecar:
             config.scheduler_db, synchronous=config.job_sync
         )
         self._own_store = job_store is None
-        self.metrics = SidecarMetrics(config.app_id) if config.metrics_port is not None else None
+        self.metrics = (
+            SidecarMetrics(config.app_id, increased_cardinality=config.metrics_path_labels)
+            if config.metrics_port is not None
+            else None
+        )
         self.scheduler = Scheduler(self.job_store, self.clock, observer=self.metrics)
         spec = config.tracing
         self.tracing = Tracing(spec, config.app_id) if spec is not None and spec.enabled else None

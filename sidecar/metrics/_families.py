@@ -41,6 +41,7 @@ STALL_S = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 VERBS = frozenset(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"])
 NAMESPACE = ""  # daprd's label when NAMESPACE is unset, as on a machine without Kubernetes
 ROUTE = ("app_id", "method", "path", "status")
+STATIC_PATHS = frozenset({"dapr/config", "dapr/metrics", "dapr/subscribe", "healthz"})
 ActorStats = Callable[[], dict[str, tuple[int, int, int]]]  # type -> (turns, running, waiting)
 
 
@@ -55,8 +56,9 @@ def _method(method: str) -> str:
 class SidecarMetrics:
     """The families of one sidecar and the calls that record into them."""
 
-    def __init__(self, app_id: str) -> None:
+    def __init__(self, app_id: str, *, increased_cardinality: bool = True) -> None:
         self.app_id = app_id
+        self.increased_cardinality = increased_cardinality
         self.registry = CollectorRegistry(auto_describe=False)
         self._counters: list[str] = []
         self._children: dict[tuple[Any, ...], Any] = {}
@@ -182,14 +184,21 @@ class SidecarMetrics:
 
     # recording ----------------------------------------------------------------------------------
 
+    def _path(self, path: str) -> str:
+        """daprd's ``path`` label; empty with ``increasedCardinality: false`` (but for the few
+        static app paths), as daprd without path matching."""
+        if self.increased_cardinality or path.lstrip("/") in STATIC_PATHS:
+            return metric_path(path)
+        return ""
+
     def served(
         self, method: str, path: str, status: int, sent: int, received: int, ms: float
     ) -> None:
         """One API request answered: ``received`` body bytes in, ``sent`` out."""
-        key = ("s", method, path, status)
+        key = ("s", method, self._path(path), status)
         children = self._children.get(key)
         if children is None:
-            labels = (self.app_id, _method(method), metric_path(path), str(status))
+            labels = (self.app_id, _method(method), key[2], str(status))
             children = self._children[key] = (
                 self.server_count.labels(*labels),
                 self.server_responses.labels(*labels),
@@ -208,10 +217,10 @@ class SidecarMetrics:
         self, method: str, path: str, status: int, sent: int, received: int, ms: float
     ) -> None:
         """One call to the app completed (``status`` 0: no answer)."""
-        key = ("c", method, path, status)
+        key = ("c", method, self._path(path), status)
         children = self._children.get(key)
         if children is None:
-            labels = (self.app_id, _method(method), metric_path(path))
+            labels = (self.app_id, _method(method), key[2])
             answered = str(status) if status else ""
             children = self._children[key] = (
                 self.client_count.labels(*labels, answered),

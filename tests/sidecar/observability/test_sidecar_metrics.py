@@ -16,6 +16,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from sidecar._config import SidecarConfig
+from sidecar._dapr_config import load_configuration
 from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
 from sidecar.clock import ManualClock
@@ -190,6 +191,7 @@ async def test_label_values_follow_daprd(sidecar: Sidecar, app: App) -> None:
     assert {("POST", "/job/j1"), ("PUT", "actors/T/{id}/method/echo"), ("POST", "/echo")} <= client
     (job,) = served["dapr_component_job_success_count"]["series"]
     assert job == {"app_id": "myapp", "namespace": "", "operation": "job_trigger_op"}
+    assert {"actor_type": "T", "app_id": "myapp"} in served["sidecar_actor_turns"]["series"]
     assert {"app_id": "myapp", "component": "state.in-memory"} in served[
         "dapr_runtime_component_init"
     ]["series"]
@@ -211,3 +213,30 @@ async def test_a_late_fire_is_measured_and_logged_as_late(
     assert count_of(text, "sidecar_job_fire_lateness_seconds", kind="job") == before + 1
     assert "late fired late by 3.000 s" in caplog.text
     assert 'sidecar_jobs_pending{app_id="myapp"} 0.0' in text
+
+
+async def test_without_increased_cardinality_paths_are_not_labelled(
+    tmp_path: Path, app: App, clock: ManualClock
+) -> None:
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text("spec:\n  metrics:\n    http:\n      increasedCardinality: false\n")
+    dapr_config = load_configuration(config_file)
+    assert (dapr_config.metrics_enabled, dapr_config.increased_cardinality) == (True, False)
+    config = SidecarConfig(
+        app_id="myapp",
+        app_port=app.port,
+        home=tmp_path / "home",
+        http_port=0,
+        metrics_port=0,
+        metrics_path_labels=dapr_config.increased_cardinality,
+    )
+    async with Sidecar(config, clock=clock, extensions=[]) as sidecar:
+        await asyncio.wait_for(sidecar.ready.wait(), 30)
+        async with httpx.AsyncClient() as client:
+            api = f"http://127.0.0.1:{sidecar.http_port}"
+            await client.post(f"{api}/v1.0-alpha1/jobs/j1", json={"dueTime": "0s"})
+            await client.post(f"{api}/v1.0-alpha1/jobs/j2", json={"dueTime": "0s"})
+        assert {await asyncio.wait_for(app.jobs.get(), 30) for _ in range(2)} == {"j1", "j2"}
+        served = families(await scrape(sidecar))
+    assert {s["path"] for s in served["dapr_http_server_request_count"]["series"]} == {""}
+    assert {s["path"] for s in served["dapr_http_client_completed_count"]["series"]} == {""}
