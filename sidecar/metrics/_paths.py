@@ -8,11 +8,13 @@ every other path whole. Recorded in tests/sidecar/observability/daprd_recorded.j
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SLASHES = re.compile(r"/{2,}")
 
 
+@functools.lru_cache(maxsize=4096)  # called per request; the hot paths repeat
 def metric_path(path: str) -> str:
     """The label daprd gives ``path`` (server side: the API route; client side: the app route)."""
     if not path:
