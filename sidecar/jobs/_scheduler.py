@@ -39,6 +39,7 @@ class Outcome(enum.Enum):
 
 Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
 LATE_AFTER = 1.0  # seconds past its due time after which a first attempt is logged as late
+LATE_LOG_EVERY = 10.0  # seconds (event loop time) between two late-fire lines at most
 
 
 class DeliveryObserver(Protocol):
@@ -88,6 +89,24 @@ def following(record: JobRecord, outcome: Outcome) -> JobRecord | None:
     return record.advanced(count=count, attempts=0, tick=nxt, due_at=nxt)
 
 
+class LateFires:
+    """Logs late first attempts: the first at once, then at most one line per ``every`` seconds,
+    counting the ones in between (a burst of due jobs must not flood the log)."""
+
+    def __init__(self, every: float = LATE_LOG_EVERY) -> None:
+        self.every = every
+        self._quiet_until = float("-inf")
+        self._held = 0
+
+    def note(self, record: JobRecord, lateness: float, now: float) -> None:
+        if now < self._quiet_until:
+            self._held += 1
+            return
+        more = f" ({self._held} more late since the last line)" if self._held else ""
+        log.warning("%s %s fired late by %.3f s%s", record.owner, record.name, lateness, more)
+        self._quiet_until, self._held = now + self.every, 0
+
+
 class Scheduler:
     """Fires due records of its owners through their dispatchers.
 
@@ -109,6 +128,7 @@ class Scheduler:
     ) -> None:
         self.store = store
         self.observer = observer
+        self.late = LateFires()
         self.clock = clock
         self.lease = lease
         self.batch = batch
@@ -282,11 +302,11 @@ class Scheduler:
 
     async def _observed(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
         lateness = self.clock.now() - record.due_at
+        loop = asyncio.get_running_loop()
         if record.attempts == 0 and lateness > LATE_AFTER:
-            log.warning("%s %s fired late by %.3f s", record.owner, record.name, lateness)
+            self.late.note(record, lateness, loop.time())
         if self.observer is not None:
             self.observer.fired(record, lateness)
-        loop = asyncio.get_running_loop()
         started = loop.time()
         outcome = await self._attempt(dispatcher, record)
         if self.observer is not None:

@@ -188,7 +188,11 @@ async def test_label_values_follow_daprd(sidecar: Sidecar, app: App) -> None:
     client = {
         (s["method"], s["path"]) for s in served["dapr_http_client_completed_count"]["series"]
     }
-    assert {("POST", "/job/j1"), ("PUT", "actors/T/{id}/method/echo"), ("POST", "/echo")} <= client
+    assert {
+        ("POST", "/job/{name}"),
+        ("PUT", "actors/T/{id}/method/echo"),
+        ("POST", "/echo"),
+    } <= client
     (job,) = served["dapr_component_job_success_count"]["series"]
     assert job == {"app_id": "myapp", "namespace": "", "operation": "job_trigger_op"}
     assert {"actor_type": "T", "app_id": "myapp"} in served["sidecar_actor_turns"]["series"]
