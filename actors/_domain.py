@@ -151,6 +151,7 @@ def build_notification(task: Task, kind: JobKind, now: datetime) -> dict[str, An
         "title": task.title,
         "due_at": format_instant(task.due_at),
         "due_at_local": format_instant(task.due_at, task.time_zone),
+        "fire_at": format_instant(task.remind_at if kind is JobKind.REMINDER else task.due_at),
         "message": _message(task, kind),
         "created_at": format_instant(now),
     }

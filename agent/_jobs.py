@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from actors import JobRequest, format_instant
 
@@ -28,6 +33,32 @@ def proto_duration(duration: timedelta) -> str:
     return f"{sign}{seconds}.{digits.removesuffix('000')}s"
 
 
+TRACE_KEYS = ("traceparent", "tracestate")
+
+
+def trace_carrier() -> dict[str, str]:
+    """The current W3C trace context (``traceparent``, ``tracestate``), to keep in a job's data:
+    a job trigger carries no trace context (as daprd's), so its fire continues the trace of the
+    call that scheduled it through this. Empty outside a trace."""
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier)
+    return carrier
+
+
+@contextmanager
+def continued(data: Mapping[str, Any]) -> Iterator[None]:
+    """Run the block in the trace whose context ``data`` keeps (see :func:`trace_carrier`)."""
+    carrier = {k: v for k, v in data.items() if k in TRACE_KEYS and isinstance(v, str)}
+    if "traceparent" not in carrier:
+        yield
+        return
+    token = otel_context.attach(TraceContextTextMapPropagator().extract(carrier))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
 class JobsClient:
     """Creates, reads and deletes jobs; implements the actor's ``JobScheduler`` port."""
 
@@ -39,7 +70,7 @@ class JobsClient:
     async def schedule(self, job: JobRequest) -> None:
         body = {
             "dueTime": format_instant(job.due_time),
-            "data": job.data,
+            "data": {**job.data, **trace_carrier()},
             "overwrite": True,
             "failurePolicy": self._policy,
         }

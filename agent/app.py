@@ -10,12 +10,16 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from dapr.ext.fastapi import DaprActor
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
 from appkit.http_client import pooled_client
+from appkit.metrics import serve_metrics
+from appkit.tracing import AppTracing
 
 from . import _errors
+from ._metrics import AgentMetrics, AnswerCounter
 from ._runtime import AgentRuntime
 from ._settings import AgentSettings
 from .routes import jobs, lab, tasks
@@ -34,6 +38,7 @@ def create_app(
     """Build the app; ``http_client`` and ``clock`` are for tests (transport swap, manual time)."""
     settings = settings or AgentSettings.from_env(os.environ)
     dapr_actor: DaprActor | None = None
+    tracing = AppTracing(os.environ.get("APP_ID") or "pm-agent", os.environ)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,6 +47,8 @@ def create_app(
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
+            tracing.instrument_client(client)
+            stack.push_async_callback(tracing.close)
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
@@ -53,7 +60,7 @@ def create_app(
             )
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)
         title="ProjectManagementAgent",
         description="Task assignment with Dapr Jobs reminders, and the TaskExecutorService lab.",
         lifespan=lifespan,
@@ -61,8 +68,12 @@ def create_app(
     dapr_actor = DaprActor(app)
     _errors.install(app)
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
+    metrics = AgentMetrics()
+    app.add_middleware(AnswerCounter, metrics=metrics)
     for router in (tasks.router, jobs.router, lab.router):
         app.include_router(router)
+    serve_metrics(app, metrics.registry)
+    tracing.instrument_app(app)
     return app
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from ._errors import DeliveryError
+from ._metrics import NotifierMetrics
 
 logger = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -23,8 +24,10 @@ class Deliverer:
         attempts: int = 3,
         backoff_seconds: float = 0.5,
         sleep: Sleep = asyncio.sleep,
+        metrics: NotifierMetrics | None = None,
     ) -> None:
         self._client = client
+        self._metrics = metrics or NotifierMetrics()
         self._url = webhook_url
         self._attempts = max(1, attempts)
         self._backoff = backoff_seconds
@@ -38,8 +41,14 @@ class Deliverer:
             notification.get("assignee", "?"),
             notification.get("message", ""),
         )
+        self._metrics.outcome("log", "delivered")
         if self._url is not None:
-            await self._post_with_retries(self._url, notification)
+            try:
+                await self._post_with_retries(self._url, notification)
+            except DeliveryError:
+                self._metrics.outcome("webhook", "failed")
+                raise
+            self._metrics.outcome("webhook", "delivered")
 
     async def _post_with_retries(self, url: str, notification: dict[str, Any]) -> None:
         reason = ""

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from ._delivery import Deliverer
 from ._errors import StateStoreError
+from ._metrics import NotifierMetrics
 from ._store import StateStore, Stored
 
 logger = logging.getLogger(__name__)
@@ -34,17 +35,23 @@ class Intake(StrEnum):
 
 class NotificationService:
     def __init__(
-        self, store: StateStore, deliverer: Deliverer, now: Callable[[], datetime] | None = None
+        self,
+        store: StateStore,
+        deliverer: Deliverer,
+        now: Callable[[], datetime] | None = None,
+        metrics: NotifierMetrics | None = None,
     ) -> None:
         self._store = store
         self._deliverer = deliverer
         self._now = now or (lambda: datetime.now(UTC))
+        self._metrics = metrics or NotifierMetrics()
 
     async def accept(self, notification: dict[str, Any]) -> Intake:
         nid = notification["id"]
         stored = await self._stored_or_insert(_key(nid), notification)
         if stored is not None and stored.value.get("delivered"):
             logger.info("notification %s already delivered; acknowledging", nid)
+            self._metrics.outcome("intake", "duplicate")
             return Intake.DUPLICATE
         await self._index(str(notification.get("agent_id", "")), nid)
         await self._deliverer.deliver(notification)
@@ -56,6 +63,7 @@ class NotificationService:
         first-write insert says which, whatever status the store refuses an existing key with)."""
         record = {"notification": notification, "delivered": False, "received_at": self._stamp()}
         if await self._store.insert(key, record):
+            self._metrics.stored(notification, self._now())
             return None
         return await self._store.get(key)
 

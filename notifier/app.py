@@ -10,12 +10,16 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi_offline import FastAPIOffline
 
 from appkit import edge
 from appkit.http_client import pooled_client
+from appkit.metrics import serve_metrics
+from appkit.tracing import AppTracing
 
 from ._delivery import Deliverer, Sleep
 from ._errors import NotifierError
+from ._metrics import NotifierMetrics
 from ._service import Intake, NotificationService
 from ._settings import NotifierSettings
 from ._store import StateStore
@@ -41,6 +45,8 @@ def create_app(
     sleep: Sleep | None = None,
 ) -> FastAPI:
     settings = settings or NotifierSettings.from_env(os.environ)
+    metrics = NotifierMetrics()
+    tracing = AppTracing(os.environ.get("APP_ID") or "notifier", os.environ)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +55,9 @@ def create_app(
             if client is None:
                 timeout = httpx.Timeout(settings.http_timeout)
                 client = await stack.enter_async_context(pooled_client(timeout))
-            app.state.service = _service(settings, client, sleep)
+            tracing.instrument_client(client)
+            stack.push_async_callback(tracing.close)
+            app.state.service = _service(settings, client, sleep, metrics)
             logger.info(
                 "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
                 settings.app_host,
@@ -59,7 +67,7 @@ def create_app(
             )
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)
         title="Notifier",
         description="Stores and delivers each notification once.",
         lifespan=lifespan,
@@ -70,11 +78,16 @@ def create_app(
     guards += edge.api_key_guards(settings.api_key, "NOTIFIER_API_KEY", API_ROUTES)
     app.add_middleware(edge.TokenGuard, guards=guards)
     _routes(app)
+    serve_metrics(app, metrics.registry)
+    tracing.instrument_app(app)
     return app
 
 
 def _service(
-    settings: NotifierSettings, client: httpx.AsyncClient, sleep: Sleep | None
+    settings: NotifierSettings,
+    client: httpx.AsyncClient,
+    sleep: Sleep | None,
+    metrics: NotifierMetrics,
 ) -> NotificationService:
     store = StateStore(
         client, settings.dapr_http_endpoint, settings.state_store, settings.dapr_api_token
@@ -85,9 +98,10 @@ def _service(
         settings.webhook_url,
         settings.webhook_attempts,
         settings.webhook_backoff_seconds,
+        metrics=metrics,
         **extra,
     )
-    return NotificationService(store, deliverer)
+    return NotificationService(store, deliverer, metrics=metrics)
 
 
 def _routes(app: FastAPI) -> None:

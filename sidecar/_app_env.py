@@ -26,10 +26,13 @@ def app_protocol(shared: SharedConfig) -> str:
 
 
 def sidecar_config(
-    app: AppConfig, *, home: Path, dev_clock: bool, env: Mapping[str, str]
+    app: AppConfig, *, home: Path, dev_clock: bool, env: Mapping[str, str], metrics: bool = True
 ) -> SidecarConfig:
-    """The sidecar settings for one app; unset ports become free ones."""
+    """The sidecar settings for one app; unset ports become free ones (the metrics port when the
+    sidecar starts; ``metrics`` False: none)."""
     s = app.shared
+    dapr_config = load_config(s.config_file)
+    metrics = metrics and dapr_config.metrics_enabled
     return SidecarConfig(
         app_id=app.app_id,
         app_port=app.app_port if app.app_port > 0 else None,
@@ -47,12 +50,15 @@ def sidecar_config(
         app_health_probe_timeout=(s.app_health_probe_timeout or 500) / 1000,
         app_health_threshold=s.app_health_threshold or 3,
         app_max_concurrency=max(s.app_max_concurrency, 0),
-        enabled_features=load_config(s.config_file).features,
+        enabled_features=dapr_config.features,
         default_components=not s.resources_paths,
         listen_host=s.api_listen_address or "127.0.0.1",
         placement=not s.placement_disabled,
         api_token=env.get("DAPR_API_TOKEN") or None,
         app_token=env.get("APP_API_TOKEN") or None,
+        metrics_port=max(app.metrics_port, 0) if metrics else None,
+        tracing=dapr_config.tracing,
+        metrics_path_labels=dapr_config.increased_cardinality,
     )
 
 

@@ -26,6 +26,7 @@ from ._app_env import app_env, app_protocol, free_port, sidecar_config
 from ._channels import PROTOCOLS
 from ._config import private_dir
 from ._guarded import GuardedApp, SpawnError, spawn
+from ._logs import like_root
 from ._output import LINE_LIMIT, LineWriter, drain, pump
 from ._ports import in_use, is_free
 from ._runfile import AppConfig
@@ -33,8 +34,12 @@ from ._sidecar import Sidecar
 from ._status import QuietLines, RunLines
 
 log = logging.getLogger(__name__)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _current_app: contextvars.ContextVar[str | None] = contextvars.ContextVar("app", default=None)
+
+
+def current_app() -> str | None:
+    """The app on whose behalf the running task works (None: the runner itself)."""
+    return _current_app.get()
 
 
 class RunnerError(Exception):
@@ -50,6 +55,7 @@ class RunSettings:
     console: TextIO
     output: LineWriter
     dev_clock: bool = False
+    enable_metrics: bool = True  # each sidecar serves Prometheus metrics on its metrics port
     grace: float = 5.0  # seconds between SIGTERM and SIGKILL
     umask: int | None = None  # the apps' umask (None: the runner's)
     prefixed: bool = True  # `== APP - <appID> == ` before each line (`-f`); one app: as written
@@ -75,7 +81,11 @@ class AppRun:
         self.settings = settings
         self.grace = settings.grace
         self.config = sidecar_config(
-            app, home=settings.home, dev_clock=settings.dev_clock, env=settings.env
+            app,
+            home=settings.home,
+            dev_clock=settings.dev_clock,
+            env=settings.env,
+            metrics=settings.enable_metrics,
         )
         self.sidecar = Sidecar(self.config)
         self.proc: GuardedApp | None = None
@@ -166,6 +176,9 @@ class AppRun:
         """RunnerError if a fixed port this app needs is taken (before anything is started)."""
         if self.config.http_port and not is_free(self.config.listen_host, self.config.http_port):
             raise RunnerError(f"app {self.app_id}: daprHTTPPort: {in_use(self.config.http_port)}")
+        metrics = self.config.metrics_port
+        if metrics and not is_free(self.config.listen_host, metrics):
+            raise RunnerError(f"app {self.app_id}: metricsPort: {in_use(metrics)}")
         port = self.config.app_port
         if self.app.command and port and not is_free(self.config.app_host, port):
             raise RunnerError(f"app {self.app_id}: appPort: {in_use(port)} (an app left running?)")
@@ -210,7 +223,7 @@ class AppRun:
             self.app,
             self.config,
             http_port=self.sidecar.http_port,
-            metrics_port=self.app.metrics_port if self.app.metrics_port > 0 else free_port(),
+            metrics_port=self.sidecar.metrics_port or free_port(),
             base=self.settings.env,
         )
         try:
@@ -248,7 +261,7 @@ class AppRun:
 
     def _attach_daprd_log(self, path: Path) -> None:
         handler = logging.FileHandler(path)
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.setFormatter(like_root())
         handler.addFilter(_AppRecords(self.app_id))
         logging.getLogger().addHandler(handler)
         self._stack.callback(handler.close)

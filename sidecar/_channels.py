@@ -7,7 +7,7 @@ import httpx
 from ._config import SidecarConfig
 from ._grpc_channel import GrpcAppChannel
 from ._http_channel import HttpAppChannel
-from .app_channel import AppChannel
+from .app_channel import AppChannel, CallObserver
 
 PROTOCOLS = ("http", "grpc")
 
@@ -19,7 +19,9 @@ class UnsupportedProtocolError(ValueError):
         )
 
 
-def channel_for(config: SidecarConfig, client: httpx.AsyncClient) -> AppChannel | None:
+def channel_for(
+    config: SidecarConfig, client: httpx.AsyncClient, observer: CallObserver | None = None
+) -> AppChannel | None:
     """The channel to the app; None without an app port (daprd: "app channel not initialized")."""
     if not config.app_port:
         return None
@@ -34,6 +36,13 @@ def channel_for(config: SidecarConfig, client: httpx.AsyncClient) -> AppChannel 
             max_concurrency=config.app_max_concurrency,
         )
     if config.app_protocol == "http":
-        limit = config.app_max_concurrency
-        return HttpAppChannel(client, host, port, app_id=app_id, token=token, max_concurrency=limit)
+        return HttpAppChannel(
+            client,
+            host,
+            port,
+            app_id=app_id,
+            token=token,
+            max_concurrency=config.app_max_concurrency,
+            observer=observer,
+        )
     raise UnsupportedProtocolError(config.app_protocol)

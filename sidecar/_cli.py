@@ -17,12 +17,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import _logs
+from ._app_run import current_app
 from ._config import default_home, private_dir
 from ._dapr_config import ConfigFileError
 from ._reset import ResetError, reset
 from ._run_flags import LOG_LEVELS, FlagError, add_run_flags, check_unsupported
 from ._runfile import AppConfig, RunFileError, SharedConfig, load_run_file, project_folder
-from ._runner import LOG_FORMAT, RunnerError, run_apps
+from ._runner import RunnerError, run_apps
 from ._runs import RunRegistry
 from ._single_app import resources, single_app
 from ._status import StatusStyle
@@ -93,6 +95,11 @@ def _shared_options() -> argparse.ArgumentParser:
         choices=LOG_LEVELS,
         help="the sidecar's log records on stderr (and in its log file)",
     )
+    shared.add_argument(
+        "--log-as-json",
+        action="store_true",
+        help="log one JSON object a line, in daprd's fields (and the CLI's status lines)",
+    )
     return shared
 
 
@@ -104,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command(getattr(args, "app_command", []))
     if args.run_file is not None and (args.app_id or command):
         parser.error("-f cannot be combined with --app-id or a command")
-    _configure_logging(_LEVELS.get(args.log_level, args.log_level.upper()))
+    _configure_logging(_LEVELS.get(args.log_level, args.log_level.upper()), args.log_as_json)
     app_umask = os.umask(_PRIVATE)
     try:
         if args.command == "reset":
@@ -129,8 +136,8 @@ def _stop_or_list(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     return stop_command(args.run_file, [*args.app_id, *args.app_ids])
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+def _configure_logging(level: str, as_json: bool) -> None:
+    _logs.configure(level, as_json, current_app)
     if level != "DEBUG":  # one line per app call is noise, as daprd's default logging has none
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -152,6 +159,7 @@ async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: in
             apps,
             home=home,
             dev_clock=args.dev_clock,
+            enable_metrics=args.enable_metrics,
             stop=stop,
             extended=extended,
             app_umask=app_umask,

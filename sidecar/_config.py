@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._dapr_config import TracingSpec
+
+RUNTIME_VERSION = "1.18.3-local"  # the daprd version this runtime follows, marked as ours
 MAX_BODY_SIZE = 4 * 1024 * 1024  # daprd's --max-body-size default (4Mi)
 
 
@@ -80,6 +83,9 @@ class SidecarConfig:
     graceful_shutdown_seconds: float = 5.0
     placement: bool = True  # actors are enabled (the local registry plays placement)
     job_sync: str = field(default_factory=default_sync)  # SQLite synchronous of the job store
+    metrics_port: int | None = None  # Prometheus metrics port (0: a free one); None: no metrics
+    tracing: TracingSpec | None = None  # the Configuration's tracing section, when sampling
+    metrics_path_labels: bool = True  # metrics.http.increasedCardinality (daprd's default: on)
 
     @property
     def scheduler_db(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from .app_channel import (
     HOP_BY_HOP,
     AppChannel,
     AppChannelError,
+    CallObserver,
     EventOutcome,
     TopicDelivery,
     job_payload,
@@ -72,8 +74,12 @@ class HttpAppChannel(AppChannel):
         app_id: str,
         token: str | None,
         max_concurrency: int = 0,
+        observer: CallObserver | None = None,
     ) -> None:
-        super().__init__(host, port, app_id=app_id, token=token, max_concurrency=max_concurrency)
+        limit = max_concurrency
+        super().__init__(
+            host, port, app_id=app_id, token=token, max_concurrency=limit, observer=observer
+        )
         self.client = client
         self.base_url = f"http://{host}:{port}"
 
@@ -99,16 +105,24 @@ class HttpAppChannel(AppChannel):
         url = self.base_url + "/" + path.lstrip("/")
         if params:
             url += "?" + params
+        started = time.perf_counter()
+        status, received = 0, 0
         try:
             async with self.slot():
-                return await self.client.request(
+                resp = await self.client.request(
                     method, url, content=content, headers=self._headers(headers)
                 )
+            status, received = resp.status_code, len(resp.content)
+            return resp
         except httpx.InvalidURL as exc:
             bad = httpx.LocalProtocolError(f"invalid control character in URL: {exc}")
             raise AppChannelError(repr(bad)) from exc
         except httpx.HTTPError as exc:
             raise AppChannelError(repr(exc)) from exc
+        finally:
+            if self.observer is not None:
+                ms = (time.perf_counter() - started) * 1000
+                self.observer.called_app(method, path, status, len(content), received, ms)
 
     invoke = request
     call_actor = request

@@ -107,6 +107,16 @@ def _ports(run: argparse.ArgumentParser) -> None:
         "--metrics-port", "-M", type=int, default=-1, help="DAPR_METRICS_PORT; default: a free port"
     )
     run.add_argument(
+        "--enable-metrics",
+        type=_boolean,
+        nargs="?",
+        const=True,
+        default=True,
+        metavar="BOOL",
+        help="serve Prometheus metrics on each sidecar's metrics port (default true;"
+        " --enable-metrics=false: none, as daprd)",
+    )
+    run.add_argument(
         "--dapr-listen-addresses",
         default="",
         help="the address the sidecar's API listens on (one; default 127.0.0.1)",
@@ -160,9 +170,16 @@ def _runtime(run: argparse.ArgumentParser) -> None:
         help="folder holding .dapr (default $DAPR_RUNTIME_PATH, else the home folder):"
         " its components/ and config.yaml are the defaults",
     )
-    run.add_argument(
-        "--log-as-json", action="store_true", help="the CLI's status lines as JSON objects"
-    )
+
+
+def _boolean(text: str) -> bool:
+    """A Go-style boolean flag value (``true``/``false``, ``1``/``0``, ...)."""
+    value = text.strip().lower()
+    if value in ("1", "t", "true"):
+        return True
+    if value in ("0", "f", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"not a boolean: {text!r} (true or false)")
 
 
 def check_unsupported(args: argparse.Namespace) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ._app_env import app_env, app_protocol, free_port, sidecar_config
-from ._app_run import LOG_FORMAT, AppRun, RunnerError, RunSettings
+from ._app_run import AppRun, RunnerError, RunSettings
+from ._logs import LOG_FORMAT
 from ._output import LineWriter
 from ._runfile import AppConfig
 from ._runs import RunRegistry
@@ -43,6 +44,7 @@ async def run_apps(
     *,
     home: Path,
     dev_clock: bool = False,
+    enable_metrics: bool = True,
     env: Mapping[str, str] | None = None,
     stop: asyncio.Event | None = None,
     grace: float = 5.0,
@@ -72,6 +74,7 @@ async def run_apps(
         output=output,
         lines=_lines(status, output, console, prefixed),
         dev_clock=dev_clock,
+        enable_metrics=enable_metrics,
         grace=grace,
         umask=app_umask,
         prefixed=prefixed,

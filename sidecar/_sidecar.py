@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 
 from ._app_health import AppHealthProbe, HealthSettings
 from ._channels import channel_for
-from ._config import SidecarConfig
+from ._config import RUNTIME_VERSION, SidecarConfig
 from ._http_server import listen, raise_open_file_limit
 from ._http_server import server as http_server
 from .api import build_app
@@ -41,13 +41,14 @@ from .components import (
 )
 from .grpc_api import GrpcApi
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
+from .metrics import LoopStallProbe, SidecarMetrics, metrics_app
 from .registry import Entry, Registry
 from .secrets import SecretStore, load_secret_stores
 from .services import ExtensionFactory, Identity
 from .state import StateStore, StateStoreError, build_state_store
+from .tracing import Tracing
 
 log = logging.getLogger(__name__)
-RUNTIME_VERSION = "1.18.3-local"
 # Outbound connections (to the app and other sidecars) at once; above the scheduler's deliveries
 OUTBOUND_CONNECTIONS = 2048
 METADATA_ORDER = (  # the order of daprd's metadata fields
@@ -93,14 +94,21 @@ class Sidecar:
             config.scheduler_db, synchronous=config.job_sync
         )
         self._own_store = job_store is None
-        self.scheduler = Scheduler(self.job_store, self.clock)
+        self.metrics = (
+            SidecarMetrics(config.app_id, increased_cardinality=config.metrics_path_labels)
+            if config.metrics_port is not None
+            else None
+        )
+        self.scheduler = Scheduler(self.job_store, self.clock, observer=self.metrics)
+        spec = config.tracing
+        self.tracing = Tracing(spec, config.app_id) if spec is not None and spec.enabled else None
         self.registry = Registry(config.home)
         self.internal_key = ""
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
         self.secret_stores: dict[str, SecretStore] = {}
         self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
-        self.app_channel: AppChannel | None = channel_for(config, self.http)
+        self.app_channel: AppChannel | None = channel_for(config, self.http, self.metrics)
         self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
         self.identity = Identity(config.app_id, config.namespace, self.instance)
         self.extensions = [
@@ -112,6 +120,8 @@ class Sidecar:
             api_token=config.api_token,
             max_body_size=config.max_body_size,
             dev_clock=config.dev_clock,
+            metrics=self.metrics,
+            tracer=self.tracing.tracer if self.tracing is not None else None,
         )
         self.extended: dict[str, str] = {"daprRuntimeVersion": RUNTIME_VERSION}
         self.ready = asyncio.Event()
@@ -120,6 +130,7 @@ class Sidecar:
         self.force_shutdown = False
         self.http_port = 0
         self.grpc_port = 0
+        self.metrics_port = 0
         self._serve_http = serve_http
         self._stack = AsyncExitStack()
         self._firing = AsyncExitStack()  # scheduler: closed first, when draining
@@ -149,6 +160,8 @@ class Sidecar:
         self._stack.push_async_callback(self.http.aclose)
         if self.app_channel is not None:
             self._stack.push_async_callback(self.app_channel.aclose)
+        if self.tracing is not None:
+            self._stack.push_async_callback(self.tracing.close)
         self._stack.push_async_callback(self.registry.close)  # closed after everything using it
         await self._load_resources()
         if self._own_store:
@@ -159,8 +172,10 @@ class Sidecar:
             await ext.start()
             self._app_facing.push_async_callback(ext.stop)
         if self._serve_http:
-            await self._start_server()
+            self.http_port = await self._serve(self.asgi, self.config.http_port, "http")
             await self._start_grpc()
+        if self.metrics is not None:
+            await self._start_metrics(self.metrics)
         await self.registry.register(self._entry())
         self._stack.push_async_callback(self.registry.unregister, self.instance)
         self._spawn(self._connect_app(), "connect app")
@@ -230,12 +245,20 @@ class Sidecar:
         self._stack.push_async_callback(store.close)
         self.state_stores[comp.name] = store
 
-    async def _start_server(self) -> None:
+    async def _start_metrics(self, metrics: SidecarMetrics) -> None:
+        metrics.pending_jobs = lambda: self.job_store.count(self.scheduler.owners)
+        metrics.loaded([c.type for c in self.resources.components])
+        port = self.config.metrics_port or 0
+        self.metrics_port = await self._serve(metrics_app(metrics), port, "metrics")
+        self._spawn(LoopStallProbe(metrics).run(), "loop stall probe")
+        log.info("sidecar %s metrics on port %s", self.config.app_id, self.metrics_port)
+
+    async def _serve(self, asgi: Any, port: int, name: str) -> int:
+        """Serve ``asgi`` on ``port`` (0: a free one) until ``stop``; returns the port."""
         raise_open_file_limit()
-        sock = listen(self.config.listen_host, self.config.http_port)
-        self.http_port = sock.getsockname()[1]
-        server = http_server(self.asgi, graceful_seconds=self.config.graceful_shutdown_seconds)
-        task = asyncio.create_task(server.serve(sockets=[sock]), name="sidecar http")
+        sock = listen(self.config.listen_host, port)
+        server = http_server(asgi, graceful_seconds=self.config.graceful_shutdown_seconds)
+        task = asyncio.create_task(server.serve(sockets=[sock]), name=f"sidecar {name}")
 
         async def shutdown() -> None:
             server.should_exit = True
@@ -252,6 +275,7 @@ class Sidecar:
             if task.done():
                 task.result()
             await asyncio.sleep(0.01)
+        return int(sock.getsockname()[1])
 
     async def _start_grpc(self) -> None:
         """The gRPC API on ``grpc_port`` (0: a free one), on this loop beside the HTTP API."""

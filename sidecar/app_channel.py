@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import httpx
@@ -78,6 +78,14 @@ def job_payload(data: str | None, data_type: str | None) -> bytes:
     return base64.b64decode(data) if data_type is not None else data.encode()
 
 
+class CallObserver(Protocol):
+    """Told of every call to the app once it ends (``status`` 0: no answer)."""
+
+    def called_app(
+        self, method: str, path: str, status: int, sent: int, received: int, ms: float
+    ) -> None: ...
+
+
 class AppChannelError(Exception):
     """The call could not be sent, or the app could not be reached; the message says why."""
 
@@ -114,8 +122,16 @@ class AppChannel(ABC):
     protocol = "http"  # as ``appConnectionProperties.protocol`` in the metadata
 
     def __init__(
-        self, host: str, port: int, *, app_id: str, token: str | None, max_concurrency: int = 0
+        self,
+        host: str,
+        port: int,
+        *,
+        app_id: str,
+        token: str | None,
+        max_concurrency: int = 0,
+        observer: CallObserver | None = None,
     ) -> None:
+        self.observer = observer  # told of each call's outcome (the sidecar's metrics)
         self.host = host
         self.port = port
         self.app_id = app_id

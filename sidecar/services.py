@@ -20,6 +20,7 @@ from .app_channel import AppChannel
 from .clock import Clock
 from .components import Resources
 from .jobs import Dispatcher, JobStore
+from .metrics import SidecarMetrics
 from .registry import Entry
 from .secrets import SecretStore
 from .state import StateStore
@@ -112,6 +113,10 @@ class StoreServices(Protocol):
 
 class ActorServices(PubSubServices, Peers, StoreServices, Protocol):
     """What ``actors`` uses."""
+
+    @property
+    def metrics(self) -> SidecarMetrics | None:
+        """The sidecar's metrics; None when they are off."""
 
     @property
     def actors_enabled(self) -> bool:

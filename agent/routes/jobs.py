@@ -17,6 +17,7 @@ from actors import JOB_KINDS, JobRecord, TaskError, parse_job_name
 from appkit.edge import error_json
 
 from .._gateway import ActorCallFailedError
+from .._jobs import continued
 from .._lab import decode, execute_scheduled_task
 from ..deps import Gateway
 from ..schemas import ErrorBody
@@ -30,7 +31,7 @@ async def job_trigger(name: str, request: Request, gateway: Gateway) -> JSONResp
     data = decode(await request.body())
     record = _record_of(data)
     if record is not None:
-        return await _fire(name, record, gateway)
+        return await _fire(name, record, gateway, data)
     if parse_job_name(name, JOB_KINDS) is not None:
         logger.error("job %s has no valid routing record (%r); dropping it", name, data)
         return JSONResponse({"status": "dropped"})
@@ -38,10 +39,13 @@ async def job_trigger(name: str, request: Request, gateway: Gateway) -> JSONResp
     return JSONResponse({"status": "ok"})
 
 
-async def _fire(name: str, record: JobRecord, gateway: Gateway) -> JSONResponse:
+async def _fire(
+    name: str, record: JobRecord, gateway: Gateway, trace: dict[str, Any]
+) -> JSONResponse:
     _cross_check(name, record)
     try:
-        result = await gateway.fire(record)
+        with continued(trace):  # the trace of the call that scheduled the job
+            result = await gateway.fire(record)
     except ActorCallFailedError as exc:
         logger.warning("job %s: %s; answering 503 so it is retried", name, exc)
         return error_json(status.HTTP_503_SERVICE_UNAVAILABLE, "ERR_ACTOR_CALL_FAILED", str(exc))

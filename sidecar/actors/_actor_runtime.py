@@ -62,6 +62,8 @@ class ActorRuntime:
 
     async def start(self) -> None:
         self.table.start()
+        if self.services.metrics is not None:
+            self.services.metrics.watch_actors(self.table.stats)
         if self.services.app_channel is None:
             self.registered.set()
 

@@ -59,6 +59,10 @@ class TurnLock:
     def depth(self) -> int:
         return self._depth
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
     @asynccontextmanager
     async def turn(self, reentrancy_id: str | None, max_depth: int) -> AsyncIterator[None]:
         await self.acquire(reentrancy_id, max_depth)

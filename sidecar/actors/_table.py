@@ -57,6 +57,7 @@ class ActorTable:
         self._draining: dict[Key, asyncio.Event] = {}
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._turns: dict[str, int] = {}
 
     def is_active(self, actor_type: str, actor_id: str) -> bool:
         return (actor_type, actor_id) in self._actors
@@ -67,6 +68,15 @@ class ActorTable:
             out[actor_type] = out.get(actor_type, 0) + 1
         return out
 
+    def stats(self) -> dict[str, tuple[int, int, int]]:
+        """Per actor type: turns begun, actors in a turn now, calls queued for a turn."""
+        out = {t: [n, 0, 0] for t, n in self._turns.items()}
+        for (actor_type, _), actor in self._actors.items():
+            row = out.setdefault(actor_type, [0, 0, 0])
+            row[1] += actor.lock.depth > 0
+            row[2] += actor.lock.waiting
+        return {t: (n, running, waiting) for t, (n, running, waiting) in out.items()}
+
     @asynccontextmanager
     async def turn(
         self, actor_type: str, actor_id: str, reentrancy_id: str | None
@@ -75,6 +85,7 @@ class ActorTable:
         cfg = self.config(actor_type)
         rid = reentrancy_id if cfg.reentrant else None
         actor = await self._acquire((actor_type, actor_id), rid, cfg)
+        self._turns[actor_type] = self._turns.get(actor_type, 0) + 1
         actor.deadline = self.clock.now() + cfg.idle_timeout
         try:
             yield actor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from opentelemetry.trace import Tracer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..dapr_errors import DaprError
+from ..metrics import ServerMetricsMiddleware, SidecarMetrics
 from ..services import ApiServices
 from ..tracing import TraceContextMiddleware
 from ..web import error_response
@@ -37,10 +39,14 @@ def build_app(
     api_token: str | None = None,
     max_body_size: int,
     dev_clock: bool = False,
+    metrics: SidecarMetrics | None = None,
+    tracer: Tracer | None = None,
 ) -> Starlette:
     """The ASGI app for one sidecar; ``extra_routes`` come from optional runtimes (actors, ...).
 
-    ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health.
+    ``dev_clock`` mounts the dev clock routes; ``api_token`` is required on every call but health;
+    ``metrics`` records every request (daprd's ``dapr_http_server_*``); ``tracer`` gives each
+    one a span (tracing on).
     """
     routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *secrets.routes]
     routes += invoke.routes
@@ -48,10 +54,12 @@ def build_app(
     if dev_clock:
         routes += dev.routes
     routes.append(invoke.fallback)
+    measured = [Middleware(ServerMetricsMiddleware, metrics=metrics)] if metrics else []
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(TraceContextMiddleware),
+            *measured,
+            Middleware(TraceContextMiddleware, tracer=tracer),
             Middleware(ApiTokenMiddleware, token=api_token),
             Middleware(BodyLimitMiddleware, limit=max_body_size),
             Middleware(CancelOnDisconnect),

@@ -10,7 +10,7 @@ from ._model import (
     reminder_owner,
 )
 from ._request import JobNameInBodyError, parse_create_body
-from ._scheduler import Dispatcher, Outcome, Scheduler
+from ._scheduler import LATE_AFTER, DeliveryObserver, Dispatcher, Outcome, Scheduler
 from ._store import JobExistsError, JobStore
 from ._timeline import JobValidationError, Plan, first_tick, make_plan, next_tick
 from .memory import MemoryJobStore
@@ -18,6 +18,8 @@ from .sqlite import SqliteJobStore
 
 __all__ = [
     "DEFAULT_POLICY",
+    "LATE_AFTER",
+    "DeliveryObserver",
     "Dispatcher",
     "FailurePolicy",
     "JobExistsError",

@@ -21,6 +21,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Protocol
 
 from ..clock import Clock, sleep_until_or_woken
 from ..registry import pid_alive, process_start
@@ -37,6 +38,18 @@ class Outcome(enum.Enum):
 
 
 Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
+LATE_AFTER = 1.0  # seconds past its due time after which a first attempt is logged as late
+LATE_LOG_EVERY = 10.0  # seconds (event loop time) between two late-fire lines at most
+
+
+class DeliveryObserver(Protocol):
+    """Told of every delivery attempt as it starts and once its outcome is known."""
+
+    def fired(self, record: JobRecord, lateness: float) -> None:
+        """``lateness``: seconds from the attempt's due time to now, on the scheduler's clock."""
+
+    def delivered(self, record: JobRecord, outcome: Outcome, ms: float) -> None:
+        """``ms``: how long the dispatcher took, in milliseconds."""
 
 
 def instance_id() -> str:
@@ -76,6 +89,24 @@ def following(record: JobRecord, outcome: Outcome) -> JobRecord | None:
     return record.advanced(count=count, attempts=0, tick=nxt, due_at=nxt)
 
 
+class LateFires:
+    """Logs late first attempts: the first at once, then at most one line per ``every`` seconds,
+    counting the ones in between (a burst of due jobs must not flood the log)."""
+
+    def __init__(self, every: float = LATE_LOG_EVERY) -> None:
+        self.every = every
+        self._quiet_until = float("-inf")
+        self._held = 0
+
+    def note(self, record: JobRecord, lateness: float, now: float) -> None:
+        if now < self._quiet_until:
+            self._held += 1
+            return
+        more = f" ({self._held} more late since the last line)" if self._held else ""
+        log.warning("%s %s fired late by %.3f s%s", record.owner, record.name, lateness, more)
+        self._quiet_until, self._held = now + self.every, 0
+
+
 class Scheduler:
     """Fires due records of its owners through their dispatchers.
 
@@ -93,8 +124,11 @@ class Scheduler:
         slow_after: float = 5.0,
         batch: int = 256,
         lease: float = 30.0,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.store = store
+        self.observer = observer
+        self.late = LateFires()
         self.clock = clock
         self.lease = lease
         self.batch = batch
@@ -261,10 +295,23 @@ class Scheduler:
         if dispatcher is None:  # owner went away while claimed: hand it back untouched
             await self.store.complete(record, record)
             return
-        outcome = await self._attempt(dispatcher, record)
+        outcome = await self._observed(dispatcher, record)
         applied = await self.store.complete(record, following(record, outcome))
         if applied:
             self.wake()
+
+    async def _observed(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
+        lateness = self.clock.now() - record.due_at
+        loop = asyncio.get_running_loop()
+        if record.attempts == 0 and lateness > LATE_AFTER:
+            self.late.note(record, lateness, loop.time())
+        if self.observer is not None:
+            self.observer.fired(record, lateness)
+        started = loop.time()
+        outcome = await self._attempt(dispatcher, record)
+        if self.observer is not None:
+            self.observer.delivered(record, outcome, (loop.time() - started) * 1000)
+        return outcome
 
     async def _attempt(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
         try:

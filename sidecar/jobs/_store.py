@@ -62,6 +62,10 @@ class JobStore(Resource, ABC):
         """All records of one owner, ordered by name."""
 
     @abstractmethod
+    async def count(self, owners: Iterable[str]) -> int:
+        """How many records these owners have stored (leased ones included)."""
+
+    @abstractmethod
     async def next_due(self, owners: Iterable[str]) -> float | None:
         """The earliest time at which any record of these owners may be claimed."""
 

@@ -53,6 +53,10 @@ class MemoryJobStore(JobStore):
     async def records(self, owner: str) -> list[JobRecord]:
         return [e.record for k, e in sorted(self._entries.items()) if k[0] == owner]
 
+    async def count(self, owners: Iterable[str]) -> int:
+        wanted = set(owners)
+        return sum(1 for owner, _ in self._entries if owner in wanted)
+
     def _top(self, owner: str) -> tuple[float, str] | None:
         heap = self._heaps.get(owner, [])
         while heap:

@@ -99,6 +99,13 @@ class SqliteJobStore(JobStore):
         )
         return [_row(r) for r in rows]
 
+    async def count(self, owners: Iterable[str]) -> int:
+        total = 0
+        for owner in owners:
+            rows, _ = await self.db.execute("SELECT COUNT(*) FROM jobs WHERE owner = ?", (owner,))
+            total += int(rows[0][0])
+        return total
+
     async def next_due(self, owners: Iterable[str]) -> float | None:
         best: float | None = None
         for owner in owners:

@@ -252,6 +252,7 @@ class SidecarProcess(Process):
         self.http_port = 0
         self.grpc_port = 0
         self.url = ""
+        self.metrics_url = ""  # set when the test gives it a --metrics-port
 
     @classmethod
     def for_app(

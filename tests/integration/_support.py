@@ -9,7 +9,7 @@ import json
 import sqlite3
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -48,18 +48,23 @@ def sidecar_for_app(
     log: Path | None = None,
     env: dict[str, str] | None = None,
     app_protocol: str = "http",
+    args: Sequence[str] = (),
 ) -> Sidecar:
     """The sidecar of one app on the selected runtime: ``sidecar run`` (with the dev clock when
-    asked) or a real daprd, with the components in ``resources``, ``env`` (e.g. its token) and
-    the app's protocol (``http`` or ``grpc``)."""
+    asked, its metrics on a free port, and ``args``) or a real daprd, with the components in
+    ``resources``, ``env`` (e.g. its token) and the app's protocol (``http`` or ``grpc``)."""
     if on_dapr():
         return DaprdSidecar.for_app(
             home, app_id, app_port, resources=resources, log=log, env=env, app_protocol=app_protocol
         )
+    metrics = free_port()
     extra = ["--resources-path", str(resources)] if resources else []
     extra += ["--app-protocol", app_protocol] if app_protocol != "http" else []
     extra += ["--dev-clock"] if dev_clock else []
-    return SidecarProcess.for_app(home, app_id, app_port, *extra, log=log, env=env)
+    extra += ["--metrics-port", str(metrics), *args]
+    sidecar = SidecarProcess.for_app(home, app_id, app_port, *extra, log=log, env=env)
+    sidecar.metrics_url = f"http://127.0.0.1:{metrics}/metrics"
+    return sidecar
 
 
 RECORDING_APP = textwrap.dedent(
@@ -179,14 +184,18 @@ class System:
         root: Path,
         agent_env: dict[str, str] | None = None,
         app_tokens: dict[str, str] | None = None,
+        app_env: dict[str, str] | None = None,
+        sidecar_args: Sequence[str] = (),
     ) -> None:
-        """``app_tokens``: app id -> APP_API_TOKEN, given to that app and to its sidecar."""
+        """``app_tokens``: app id -> APP_API_TOKEN, given to that app and to its sidecar;
+        ``app_env`` goes to both apps, ``sidecar_args`` to both ``sidecar run``."""
         tokens = {app: {"APP_API_TOKEN": t} for app, t in (app_tokens or {}).items()}
         self.root = root
         self.home = root / "home"
         self.resources = root / "resources"
         self.logs = root / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.sidecar_args = list(sidecar_args)
         write_statestore(self.resources, root / "state" / "state.db")
         agent_port, notifier_port = free_port(), free_port()
         self.agent_sidecar = self._sidecar(AGENT_ID, agent_port, tokens.get(AGENT_ID))
@@ -202,6 +211,7 @@ class System:
                 "PM_JOB_MAX_RETRIES": "120",
                 "PM_HTTP_TIMEOUT": "10",
                 **tokens.get(AGENT_ID, {}),
+                **(app_env or {}),
                 **(agent_env or {}),
             },
             self.logs / "agent.log",
@@ -209,7 +219,11 @@ class System:
         self.notifier = AppProcess(
             "notifier",
             notifier_port,
-            {"DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port), **tokens.get(NOTIFIER_ID, {})},
+            {
+                "DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port),
+                **tokens.get(NOTIFIER_ID, {}),
+                **(app_env or {}),
+            },
             self.logs / "notifier.log",
         )
         self.client = httpx.AsyncClient(timeout=15)
@@ -218,7 +232,14 @@ class System:
     def _sidecar(self, app_id: str, app_port: int, env: dict[str, str] | None) -> Sidecar:
         log = self.logs / f"{app_id}-sidecar.log"
         return sidecar_for_app(
-            self.home, app_id, app_port, resources=self.resources, dev_clock=True, log=log, env=env
+            self.home,
+            app_id,
+            app_port,
+            resources=self.resources,
+            dev_clock=True,
+            log=log,
+            env=env,
+            args=self.sidecar_args,
         )
 
     @property
@@ -358,10 +379,14 @@ class System:
 
 @contextlib.asynccontextmanager
 async def running_system(
-    root: Path, agent_env: dict[str, str] | None = None, app_tokens: dict[str, str] | None = None
+    root: Path,
+    agent_env: dict[str, str] | None = None,
+    app_tokens: dict[str, str] | None = None,
+    **options: Any,
 ) -> AsyncIterator[System]:
-    """A started :class:`System`; every process is stopped on the way out, even on failure."""
-    system = System(root, agent_env, app_tokens)
+    """A started :class:`System` (``options``: its ``app_env``, ``sidecar_args``); every process
+    is stopped on the way out, even on failure."""
+    system = System(root, agent_env, app_tokens, **options)
     try:
         await system.start()
         yield system

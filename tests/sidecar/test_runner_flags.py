@@ -102,7 +102,7 @@ spec:
 
 
 @pytest.mark.integration
-async def test_a_config_file_enables_its_features_and_warns_for_tracing(
+async def test_a_config_file_enables_its_features_and_says_a_zipkin_exporter_is_skipped(
     tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
     extra = "  tracing: {samplingRate: '1', zipkin: {endpointAddress: http://localhost:9411}}"
@@ -113,7 +113,7 @@ async def test_a_config_file_enables_its_features_and_warns_for_tracing(
     url = f"http://127.0.0.1:{port}/v1.0/metadata"
     metadata = (await wait_status(proc, http, url, 200)).json()
     assert metadata["enabledFeatures"] == ["SchedulerReminders"]
-    assert "spec.tracing is ignored: spans are not exported" in proc.stderr()
+    assert "spans are only exported over OTLP/HTTP; this exporter is skipped" in proc.stderr()
 
 
 @pytest.mark.integration

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from sidecar.jobs import (
     first_tick,
     make_plan,
 )
+from sidecar.jobs._scheduler import LateFires
 
 OWNER = "app||default||myapp"
 
@@ -279,3 +281,18 @@ async def test_slow_deliveries_give_their_slot_back_so_other_jobs_go_on(
         async with asyncio.timeout(5):
             await third.wait()
         hang.set()
+
+
+def test_late_fires_are_logged_at_most_once_per_window_with_the_count_held(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spec = JobSpec(due_time="1s")
+    late = LateFires(every=10.0)
+    with caplog.at_level(logging.WARNING, logger="sidecar.jobs._scheduler"):
+        for i, now in enumerate((0.0, 1.0, 2.0, 9.9, 10.0)):
+            record = JobRecord("app||default||a", f"j{i}", spec, 0.0, 0.0, 0.0)
+            late.note(record, 2.5 + i, now)
+    assert caplog.messages == [
+        "app||default||a j0 fired late by 2.500 s",
+        "app||default||a j4 fired late by 6.500 s (3 more late since the last line)",
+    ]

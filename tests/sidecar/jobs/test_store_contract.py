@@ -147,3 +147,13 @@ async def test_renew_moves_the_lease_recheck_time(store: JobStore) -> None:
     assert await store.next_due([OWNER]) == 50.0
     (claimed,) = await store.claim([OWNER], now=60.0, limit=10, lease_owner="y", lease=30)
     assert claimed.name == "free"
+
+
+async def test_count_covers_the_owners_asked_leased_records_included(store: JobStore) -> None:
+    other = "actorreminder||default||T"
+    for name, owner in (("a", OWNER), ("b", OWNER), ("c", other), ("d", "app||default||x")):
+        await store.put(rec(name, 1.0, owner=owner), overwrite=False)
+    await store.claim([OWNER], now=5.0, limit=1, lease_owner="x", lease=60)
+    assert await store.count([OWNER]) == 2
+    assert await store.count([OWNER, other]) == 3
+    assert await store.count([]) == 0
