@@ -50,6 +50,10 @@ class InvalidDurationError(InvalidFieldError):
     default_code = "ERR_INVALID_DURATION"
 
 
+class InvalidRecurrenceError(InvalidFieldError):
+    default_code = "ERR_INVALID_RECURRENCE"
+
+
 class DueDateInPastError(InvalidFieldError):
     default_code = "ERR_DUE_DATE_IN_PAST"
 
@@ -73,6 +77,19 @@ class TaskConflictError(TaskError):
     def __init__(self, task_id: str, status: str, action: str) -> None:
         msg = f"cannot {action} task {task_id!r}: it is {status}"
         super().__init__(msg, task_id=task_id, status=status, action=action)
+
+
+class NothingPendingError(TaskConflictError):
+    """A snooze of a task that has no notification left to fire."""
+
+    def __init__(self, task_id: str, action: str) -> None:
+        TaskError.__init__(
+            self,
+            f"cannot {action} task {task_id!r}: no notification is pending",
+            task_id=task_id,
+            action=action,
+        )
+        self.code = self.default_code
 
 
 class TaskIdConflictError(TaskError):

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Query, Response, status
 from actors import TaskStatus
 
 from ..deps import AgentId, Gateway, TaskId
-from ..schemas import ERRORS, NotificationList, TaskCreate, TaskList, TaskOut, TaskPatch
+from ..schemas import (
+    ERRORS,
+    NotificationList,
+    SnoozeBody,
+    TaskCreate,
+    TaskList,
+    TaskOut,
+    TaskPatch,
+    UpcomingList,
+)
 
 router = APIRouter(prefix="/agents/{agent_id}", tags=["tasks"], responses=ERRORS)
 
@@ -67,6 +76,34 @@ async def cancel_task(agent_id: AgentId, task_id: TaskId, gateway: Gateway) -> R
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut, summary="Complete a task")
 async def complete_task(agent_id: AgentId, task_id: TaskId, gateway: Gateway) -> Any:
     return await gateway.call(agent_id, "CompleteTask", {"task_id": task_id})
+
+
+@router.post(
+    "/tasks/{task_id}/ack",
+    response_model=TaskOut,
+    summary="Acknowledge a task: its pending reminders and escalations stop (it stays open)",
+)
+async def acknowledge_task(agent_id: AgentId, task_id: TaskId, gateway: Gateway) -> Any:
+    return await gateway.call(agent_id, "AcknowledgeTask", {"task_id": task_id})
+
+
+@router.post(
+    "/tasks/{task_id}/snooze",
+    response_model=TaskOut,
+    summary="Snooze a task: its next notification moves to later",
+)
+async def snooze_task(
+    agent_id: AgentId, task_id: TaskId, body: SnoozeBody, gateway: Gateway
+) -> Any:
+    when = body.model_dump(by_alias=True, exclude_none=True)
+    return await gateway.call(agent_id, "SnoozeTask", {"task_id": task_id, **when})
+
+
+@router.get("/upcoming", response_model=UpcomingList, summary="The next fires of open tasks")
+async def upcoming(
+    agent_id: AgentId, gateway: Gateway, limit: int = Query(50, ge=1, le=1000)
+) -> Any:
+    return await gateway.call(agent_id, "Upcoming", {"limit": limit})
 
 
 @router.get(
