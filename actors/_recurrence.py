@@ -15,7 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from ._errors import InvalidRecurrenceError
 
-_REFUSED = ("DTSTART", "RDATE", "EXDATE", "EXRULE", "FREQ=SECONDLY")
+_REFUSED = ("DTSTART", "RDATE", "EXDATE", "EXRULE")
 
 
 def validate_rule(field: str, text: str, start: datetime, zone: str) -> str:
