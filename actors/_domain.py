@@ -6,7 +6,9 @@ first, are dropped. A change of due time, lead times, assignee or escalation pla
 reminders are sent again for the new due time); a snooze or an acknowledgement changes only the
 pending steps. See :mod:`actors._plan` for the timing rules and :mod:`actors._recurrence` for
 recurring tasks, whose next instance is created when the previous one's due time passes, or when
-it is completed if that comes first (a cancelled instance ends its series).
+it is completed if that comes first (a cancelled instance ends its series). An instance may be
+created with a due time that has passed (its predecessor's fire came late): its notifications
+then fire at once.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ._recurrence import next_due, validate_rule
 from ._task import Task
 from ._times import format_instant, parse_duration, parse_instant, validate_zone
 
+CATCH_UP = timedelta(hours=24)  # how far back missed occurrences of a recurring task are made
 MAX_SERIES_ID = 54  # instance ids append ".N" and must stay within 64 characters
 _PLANNING = ("due_at", "reminders", "assignee", "escalation")
 
@@ -142,10 +145,12 @@ def cancel(task: Task, now: datetime) -> Task:
 
 def successor(task: Task, now: datetime) -> Task | None:
     """The next instance of a recurring task: due at the rule's first occurrence after this
-    instance's due time (and after ``now``: occurrences missed while down are skipped)."""
+    instance's due time, even if that has passed (it is then overdue at once); occurrences more
+    than :data:`CATCH_UP` in the past are skipped, so a long outage does not flood."""
     if task.recurrence is None or task.series_start is None or task.next_instance is not None:
         return None
-    due = next_due(task.recurrence, task.series_start, task.time_zone, max(task.due_at, now))
+    after = max(task.due_at, now - CATCH_UP)
+    due = next_due(task.recurrence, task.series_start, task.time_zone, after)
     if due is None:
         return None
     number = task.occurrence + 1

@@ -7,7 +7,9 @@ job names and notification ids it had before plans existed.
 
 Rules:
 - reminders fire at ``due - lead``; a lead time that has passed when the plan is made moves its
-  reminder to "now" (``moved: now``), and of several passed ones only the closest to due is kept;
+  reminder to "now" (``moved: now``), and of several passed ones only the closest to due is kept
+  (the same holds for a due time and escalations that passed, e.g. for an instance of a recurring
+  task created late);
 - ``overdue`` fires at due, to the assignee; escalations at ``due + k * every`` (k = 0 .. max-1),
   to the escalation recipients; ``recur`` (recurring tasks only) at due creates the next instance;
 - at one instant: reminder, overdue, escalation, recur;
@@ -75,14 +77,15 @@ def build_plan(
     recurring: bool,
     now: datetime,
 ) -> tuple[Step, ...]:
-    steps = [
-        *_reminders(due_at, leads, assignee, now),
-        _at_due(JobKind.OVERDUE, 1, due_at, assignee),
-    ]
+    reminders = _series(
+        JobKind.REMINDER, sorted({due_at - lead for lead in leads}), (assignee,), now
+    )
+    steps = [*reminders, *_series(JobKind.OVERDUE, [due_at], (assignee,), now)]
     if escalation is not None:
-        steps += _escalations(due_at, escalation)
+        times = [due_at + k * escalation.every for k in range(escalation.max)]
+        steps += _series(JobKind.ESCALATION, times, escalation.to, now)
     if recurring:
-        steps.append(Step(key="recur", kind=JobKind.RECUR, at=due_at, nominal=due_at))
+        steps += _series(JobKind.RECUR, [due_at], (), now)
     return ordered(steps)
 
 
@@ -104,37 +107,21 @@ def acknowledge(plan: Sequence[Step]) -> tuple[Step, ...]:
     return tuple(s for s in plan if not s.notifies)
 
 
-def _reminders(
-    due_at: datetime, leads: Sequence[timedelta], assignee: str, now: datetime
+def _series(
+    kind: JobKind, nominal: list[datetime], recipients: tuple[str, ...], now: datetime
 ) -> list[Step]:
-    nominal = sorted({due_at - lead for lead in leads})
-    passed = [t for t in nominal if t <= now]
-    times = [passed[-1], *(t for t in nominal if t > now)] if passed else nominal
+    """Steps of one kind at ``nominal`` times; those already past collapse into the latest of
+    them, moved to ``now``."""
+    passed = [t for t in nominal if t < now]
+    times = [passed[-1], *(t for t in nominal if t >= now)] if passed else nominal
     return [
         Step(
-            key=step_key(JobKind.REMINDER, n),
-            kind=JobKind.REMINDER,
+            key=step_key(kind, n),
+            kind=kind,
             at=max(t, now),
             nominal=t,
-            recipients=(assignee,),
+            recipients=recipients,
             moved=Moved.NOW if t < now else None,
         )
         for n, t in enumerate(times, start=1)
     ]
-
-
-def _at_due(kind: JobKind, number: int, due_at: datetime, recipient: str) -> Step:
-    return Step(
-        key=step_key(kind, number), kind=kind, at=due_at, nominal=due_at, recipients=(recipient,)
-    )
-
-
-def _escalations(due_at: datetime, escalation: Escalation) -> list[Step]:
-    steps = []
-    for k in range(escalation.max):
-        at = due_at + k * escalation.every
-        key = step_key(JobKind.ESCALATION, k + 1)
-        steps.append(
-            Step(key=key, kind=JobKind.ESCALATION, at=at, nominal=at, recipients=escalation.to)
-        )
-    return steps

@@ -152,3 +152,31 @@ async def test_a_bad_rule_on_update_changes_nothing(
     err = await error(actor.update_task({"task_id": "report", "recurrence": "FREQ=NEVER"}))
     assert (err["errorCode"], err["details"]["field"]) == ("ERR_INVALID_RECURRENCE", "recurrence")
     assert await value(actor.get_task({"task_id": "report"})) == before
+
+
+async def test_a_late_recur_fire_still_makes_the_missed_occurrence(
+    actor: ProjectManagementAgent, scheduler: FakeScheduler, clock: ManualClock
+) -> None:
+    """The notifier was down past the next occurrence: that instance is made, overdue at once."""
+    hourly = weekly(recurrence="FREQ=HOURLY;COUNT=3", due_at="2030-01-01T10:00:00Z")
+    await value(actor.assign_task(hourly))
+    clock.advance(2.5 * 3600)  # 11:30: the recur fire of 10:00 comes late
+    for _ in range(3):
+        await fire_first(actor, scheduler)
+    nxt = await value(actor.get_task({"task_id": "report.2"}))
+    assert nxt["due_at"] == "2030-01-01T11:00:00Z"
+    assert [(f["step"], f["at"], f["moved_to_now"]) for f in nxt["next_fires"]] == [
+        ("reminder", "2030-01-01T11:30:00Z", True),  # all past: now, in plan order
+        ("overdue", "2030-01-01T11:30:00Z", True),
+        ("recur", "2030-01-01T11:30:00Z", True),
+    ]
+
+
+async def test_occurrences_missed_for_longer_than_a_day_are_skipped(
+    actor: ProjectManagementAgent, scheduler: FakeScheduler, clock: ManualClock
+) -> None:
+    await value(actor.assign_task(weekly(recurrence="FREQ=HOURLY", due_at="2030-01-01T10:00:00Z")))
+    clock.advance(72 * 3600)
+    await value(actor.complete_task({"task_id": "report"}))
+    nxt = await value(actor.get_task({"task_id": "report.2"}))
+    assert nxt["due_at"] == "2030-01-03T10:00:00Z"  # a day before now, not 71 hours
