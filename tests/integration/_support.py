@@ -174,6 +174,7 @@ class System:
         root: Path,
         agent_env: dict[str, str] | None = None,
         app_tokens: dict[str, str] | None = None,
+        notifier_env: dict[str, str] | None = None,
     ) -> None:
         """``app_tokens``: app id -> APP_API_TOKEN, given to that app and to its sidecar."""
         tokens = {app: {"APP_API_TOKEN": t} for app, t in (app_tokens or {}).items()}
@@ -204,7 +205,11 @@ class System:
         self.notifier = AppProcess(
             "notifier",
             notifier_port,
-            {"DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port), **tokens.get(NOTIFIER_ID, {})},
+            {
+                "DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port),
+                **tokens.get(NOTIFIER_ID, {}),
+                **(notifier_env or {}),
+            },
             self.logs / "notifier.log",
         )
         self.client = httpx.AsyncClient(timeout=15)
@@ -353,10 +358,13 @@ class System:
 
 @contextlib.asynccontextmanager
 async def running_system(
-    root: Path, agent_env: dict[str, str] | None = None, app_tokens: dict[str, str] | None = None
+    root: Path,
+    agent_env: dict[str, str] | None = None,
+    app_tokens: dict[str, str] | None = None,
+    notifier_env: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     """A started :class:`System`; every process is stopped on the way out, even on failure."""
-    system = System(root, agent_env, app_tokens)
+    system = System(root, agent_env, app_tokens, notifier_env)
     try:
         await system.start()
         yield system
