@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 _IDS = "task_ids"
 _LOG = "notifications"
+_LISTED = "listed"
 Operation = Callable[[Any], Awaitable[Any]]
 
 
@@ -87,6 +88,15 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     async def upcoming(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._upcoming, request)
 
+    async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._envelope(self._reconcile, request)
+
+    async def _on_activate(self) -> None:
+        try:
+            await self._reconcile({})
+        except Exception:  # activation must not fail for it; the periodic check runs it again
+            logger.exception("agent %s: reconcile on activation failed", self._agent_id)
+
     async def on_reminder_due(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._fire, request)
 
@@ -107,6 +117,7 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
             return {"task": task_view(existing), "created": False}
         await self._sync_jobs(None, proposed)
         await self._store(proposed, new=True)
+        await self._register()
         logger.info("agent %s assigned task %s due %s", self._agent_id, task_id, req.due_at)
         return {"task": task_view(proposed), "created": True}
 
@@ -177,6 +188,24 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
         await self._save_change(task, done, firing=firing, log=notification)
         return {"outcome": outcome.value, "notification_id": notification["id"]}
 
+    async def _reconcile(self, _: Any) -> dict[str, Any]:
+        now, missed = self._now(), []
+        for task in await self._load_all():
+            step = domain.overdue_step(task, now, self.services.missed_grace)
+            if step is None or await self.services.scheduler.exists(task.job_of(step)):
+                continue
+            logger.error(
+                "agent %s: the %s job of task %s (due %s) is gone: its failure policy ran out; "
+                "recording it and firing it again",
+                self._agent_id,
+                step.key,
+                task.id,
+                step.at.isoformat(),
+            )
+            await self._save_change(task, domain.refire(task, step, now))
+            missed.append({"task_id": task.id, "step": step.key})
+        return {"missed": missed}
+
     async def _notifications(self, payload: Any) -> dict[str, Any]:
         req = parse_request(ListNotifications, payload)
         sent: list[dict[str, Any]] = await self._get_state(_LOG, [])
@@ -203,6 +232,13 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
                 await self._sync_jobs(before, after, firing)
             await self._store(after, log=log)
         return task_view(after)
+
+    async def _register(self) -> None:
+        """List this agent in the directory, once (GET /agents, the periodic self-check)."""
+        if not await self._get_state(_LISTED, False):
+            await self.services.directory.add(self._agent_id)
+            await self._state_manager.set_state(_LISTED, True)
+            await self._state_manager.save_state()
 
     async def _roll_over(self, instance: Task | None) -> None:
         """Create a recurring task's next instance (once: its id is deterministic)."""

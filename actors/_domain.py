@@ -39,7 +39,7 @@ from ._errors import (
 from ._ids import notification_id, validate_id
 from ._plan import Escalation, Step
 from ._recurrence import next_due, validate_rule
-from ._task import Task
+from ._task import MissedFire, Task
 from ._times import format_instant, parse_duration, parse_instant, validate_zone
 
 CATCH_UP = timedelta(hours=24)  # how far back missed occurrences of a recurring task are made
@@ -194,6 +194,20 @@ def next_job(task: Task) -> PlannedJob | None:
         }
     )
     return PlannedJob(task.job_of(step), step, record)
+
+
+def overdue_step(task: Task, now: datetime, grace: timedelta) -> Step | None:
+    """The first step, if its time passed more than ``grace`` ago (its job should have fired)."""
+    if not task.is_open or not task.plan or task.plan[0].at > now - grace:
+        return None
+    return task.plan[0]
+
+
+def refire(task: Task, step: Step, now: datetime) -> Task:
+    """A missed step is recorded and moved to now (a new version: a late fire of it is stale)."""
+    missed = (*task.missed, MissedFire(step=step.key, due=step.at, noticed_at=now))
+    moved = step.model_copy(update={"at": now})
+    return _with_plan(task.model_copy(update={"missed": missed}), (moved, *task.plan[1:]))
 
 
 def judge_fire(task: Task | None, record: JobRecord) -> FireOutcome:

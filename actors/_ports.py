@@ -36,6 +36,20 @@ class JobScheduler(Protocol):
     async def delete(self, name: str) -> None:
         """Afterwards no job of that name exists (deleting a missing job succeeds)."""
 
+    async def exists(self, name: str) -> bool:
+        """Whether the scheduler still holds the job (a one-shot job is gone once its fire was
+        answered, or once its failure policy ran out)."""
+
+
+class Directory(Protocol):
+    async def add(self, agent_id: str) -> None:
+        """Afterwards ``agent_id`` is among the listed agents (adding it twice is harmless)."""
+
+
+class NoDirectory:
+    async def add(self, agent_id: str) -> None:
+        return None
+
 
 class Notifier(Protocol):
     async def send(self, notification: dict[str, Any]) -> None:
@@ -56,3 +70,5 @@ class ActorServices:
     default_remind_before: timedelta = timedelta(minutes=15)
     new_task_id: Callable[[], str] = random_task_id
     notification_log_size: int = 200
+    directory: Directory = field(default_factory=NoDirectory)
+    missed_grace: timedelta = timedelta(seconds=30)  # a past fire's job may be gone this late

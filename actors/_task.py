@@ -22,6 +22,17 @@ from ._times import parse_duration, parse_instant
 STATE_VERSION = 2
 
 
+class MissedFire(BaseModel):
+    """A step whose job the scheduler no longer held when its time had passed (its failure
+    policy ran out): noticed by a reconcile, recorded, and fired again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: str
+    due: datetime
+    noticed_at: datetime
+
+
 class Task(BaseModel):
     """A task as stored in actor state (times aware UTC, durations as timedelta)."""
 
@@ -52,6 +63,7 @@ class Task(BaseModel):
     updated_at: datetime
     closed_at: datetime | None = None
     notified: tuple[str, ...] = ()
+    missed: tuple[MissedFire, ...] = ()
 
     @property
     def is_open(self) -> bool:

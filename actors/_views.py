@@ -40,6 +40,14 @@ def task_view(task: Task) -> dict[str, Any]:
         "updated_at": format_instant(task.updated_at),
         "closed_at": _instant(task.closed_at),
         "notifications_sent": list(task.notified),
+        "missed_fires": [
+            {
+                "step": m.step,
+                "due": format_instant(m.due),
+                "noticed_at": format_instant(m.noticed_at),
+            }
+            for m in task.missed
+        ],
     }
 
 

@@ -65,6 +65,12 @@ class ProjectManagementAgentInterface(ActorInterface):
     async def upcoming(self, request: dict[str, Any]) -> dict[str, Any]:
         """The next fires across the agent's open tasks, earliest first."""
 
+    @wire_name("Reconcile")
+    @abstractmethod
+    async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Find open tasks whose due step's job is gone (failure policy exhausted); record and
+        fire them again. Also runs when the actor activates."""
+
     @wire_name("OnReminderDue")
     @abstractmethod
     async def on_reminder_due(self, request: dict[str, Any]) -> dict[str, Any]:

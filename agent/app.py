@@ -17,8 +17,9 @@ from appkit import edge
 
 from . import _errors
 from ._runtime import AgentRuntime
+from ._self_check import self_check
 from ._settings import AgentSettings
-from .routes import jobs, lab, tasks
+from .routes import agents, jobs, lab, tasks
 
 logger = logging.getLogger(__name__)
 SIDECAR_ROUTES = ("* /job", "* /actors", "* /dapr")  # job triggers, the SDK's actor host
@@ -45,6 +46,7 @@ def create_app(
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
+            await stack.enter_async_context(self_check(runtime))
             logger.info(
                 "agent ready on http://%s:%d (API docs /docs); sidecar %s",
                 settings.app_host,
@@ -61,7 +63,7 @@ def create_app(
     dapr_actor = DaprActor(app)
     _errors.install(app)
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
-    for router in (tasks.router, jobs.router, lab.router):
+    for router in (agents.router, tasks.router, jobs.router, lab.router):
         app.include_router(router)
     return app
 

@@ -128,6 +128,9 @@ class TaskOut(BaseModel):
     updated_at: str
     closed_at: str | None
     notifications_sent: list[str]
+    missed_fires: list[dict[str, Any]] = Field(
+        description="Steps whose job Dapr gave up on (failure policy exhausted), fired again."
+    )
 
 
 class TaskList(BaseModel):
@@ -154,6 +157,16 @@ class NotificationOut(BaseModel):
 
 class NotificationList(BaseModel):
     notifications: list[NotificationOut]
+
+
+class AgentOut(BaseModel):
+    agent_id: str
+    open_tasks: int
+    next_fire: FireOut | None
+
+
+class AgentList(BaseModel):
+    agents: list[AgentOut]
 
 
 class ErrorBody(BaseModel):

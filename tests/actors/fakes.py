@@ -37,6 +37,18 @@ class FakeScheduler:
         self.calls.append(("delete", name))
         self.jobs.pop(name, None)
 
+    async def exists(self, name: str) -> bool:
+        return name in self.jobs
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.agents: list[str] = []
+
+    async def add(self, agent_id: str) -> None:
+        if agent_id not in self.agents:
+            self.agents.append(agent_id)
+
 
 class FakeNotifier:
     def __init__(self) -> None:

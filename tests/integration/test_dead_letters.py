@@ -66,3 +66,42 @@ async def test_a_receiver_down_longer_than_the_retries_yields_a_dead_letter_repl
             assert (await dead()) == []
     finally:
         receiver.stop()
+
+
+async def test_a_reminder_job_dapr_gave_up_on_is_noticed_recorded_and_delivered(
+    tmp_path: Path,
+) -> None:
+    """The notifier is down for longer than the job's failure policy (two retries 0.2 s apart):
+    the scheduler drops the job; the agent's self-check notices, records it and fires it again."""
+    env = {
+        "PM_JOB_RETRY_INTERVAL": "200ms",
+        "PM_JOB_MAX_RETRIES": "2",
+        "PM_RECONCILE_INTERVAL": "1s",
+        "PM_MISSED_GRACE": "1s",
+    }
+    async with running_system(tmp_path, agent_env=env) as system:
+        system.notifier.kill9()
+        due = await system.now() + timedelta(days=1)
+        body = {"id": "t", "title": "Ship", "assignee": "bob", "due_at": due.isoformat()}
+        body["remind_before"] = "P2D"
+        r = await system.client.post(f"{system.agent.url}/agents/lost2/tasks", json=body)
+        assert r.status_code == 201, r.text
+
+        async def noticed() -> bool:
+            return "its failure policy ran out" in system.agent.output()
+
+        await system.until(noticed, "the self-check to notice the dropped job")
+        system.notifier.start()
+        await system.notifier.wait_healthy(system.client)
+
+        async def delivered() -> list[dict[str, object]]:
+            notes = await system.stored_notifications("lost2", "t")
+            return [n for n in notes if n["delivered"]]
+
+        (note,) = await system.until(delivered, "the re-fired reminder to be delivered")
+        assert note["step"] == "reminder"
+        await system.settle()
+        assert len(await system.stored_notifications("lost2", "t")) == 1
+        task = (await system.client.get(f"{system.agent.url}/agents/lost2/tasks/t")).json()
+        assert task["missed_fires"] and task["missed_fires"][0]["step"] == "reminder"
+        assert task["notifications_sent"] == [note["id"]]
