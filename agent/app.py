@@ -15,7 +15,7 @@ from httpx_aiohttp import HttpxAiohttpClient
 from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
 
-from . import _errors
+from . import _errors, _mcp
 from ._runtime import AgentRuntime
 from ._self_check import self_check
 from ._settings import AgentSettings
@@ -23,7 +23,7 @@ from .routes import agents, jobs, lab, tasks
 
 logger = logging.getLogger(__name__)
 SIDECAR_ROUTES = ("* /job", "* /actors", "* /dapr")  # job triggers, the SDK's actor host
-API_ROUTES = ("* /agents", "* /programmatic", "* /executeScheduledTask")
+API_ROUTES = ("* /agents", "* /programmatic", "* /executeScheduledTask", "* /mcp")
 
 
 def create_app(
@@ -35,6 +35,7 @@ def create_app(
     """Build the app; ``http_client`` and ``clock`` are for tests (transport swap, manual time)."""
     settings = settings or AgentSettings.from_env(os.environ)
     dapr_actor: DaprActor | None = None
+    tools = _mcp.build_server(lambda: app.state.runtime.gateway)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +48,7 @@ def create_app(
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
             await stack.enter_async_context(self_check(runtime))
+            await stack.enter_async_context(_mcp.serving(tools))
             logger.info(
                 "agent ready on http://%s:%d (API docs /docs); sidecar %s",
                 settings.app_host,
@@ -65,6 +67,8 @@ def create_app(
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
     for router in (agents.router, tasks.router, jobs.router, lab.router):
         app.include_router(router)
+    app.router.routes.extend(_mcp.routes(tools, settings.app_host))
+    app.state.mcp = tools
     return app
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from mcp import Client  # the mcp package's own client, over streamable HTTP
 
 from ._support import System, running_system
 
@@ -163,3 +164,27 @@ async def _wait_kind(system: System, agent: str, task_id: str, kind: str) -> lis
         return [n for n in notes if n["kind"] == kind]
 
     return await system.until(found, f"a {kind} notification for {agent}/{task_id}")
+
+
+async def test_an_mcp_client_assigns_a_task_and_later_sees_its_reminder_in_the_history(
+    system: System,
+) -> None:
+    u = unit(system)
+    due = await system.now() + 6 * u
+    async with Client(f"{system.agent.url}/mcp") as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        assert {"assign", "snooze", "acknowledge", "upcoming", "history"} <= tools
+        args = {"agent_id": "mcp5", "id": "t", "title": "Follow up", "assignee": "bob"}
+        args |= {"due_at": due.isoformat(), "reminders": [iso(2 * u)]}
+        assigned = await client.call_tool("assign", args)
+        assert not assigned.is_error, assigned
+        assert assigned.structured_content["next_fires"][0]["step"] == "reminder"
+        await system.advance_to(due - 2 * u + timedelta(seconds=1))
+
+        async def reminded() -> list[dict[str, Any]]:
+            result = await client.call_tool("history", {"agent_id": "mcp5", "task_id": "t"})
+            assert not result.is_error, result
+            return list(result.structured_content["notifications"])
+
+        (note,) = await system.until(reminded, "the reminder in the MCP history")
+        assert (note["id"], note["step"]) == ("mcp5:t:reminder:1", "reminder")
