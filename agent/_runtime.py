@@ -28,6 +28,7 @@ class AgentRuntime:
     gateway: AgentGateway
     services: ActorServices
     directory: StateDirectory
+    notifier: NotifierClient
 
     @classmethod
     def build(
@@ -37,16 +38,17 @@ class AgentRuntime:
         jobs = JobsClient(sidecar, settings)
         actor_client = HttpxActorClient(sidecar)
         directory = StateDirectory(sidecar, settings.state_store)
+        notifier = NotifierClient(sidecar, settings.notifier_app_id)
         services = ActorServices(
             scheduler=jobs,
-            notifier=NotifierClient(sidecar, settings.notifier_app_id),
+            notifier=notifier,
             clock=clock or SystemClock(),
             default_remind_before=settings.default_remind_before,
             directory=directory,
             missed_grace=settings.missed_grace,
         )
         gateway = AgentGateway(actor_client)
-        return cls(settings, sidecar, jobs, actor_client, gateway, services, directory)
+        return cls(settings, sidecar, jobs, actor_client, gateway, services, directory, notifier)
 
     def create_actor(self, ctx: Any, actor_id: ActorId) -> ProjectManagementAgent:
         return ProjectManagementAgent(ctx, actor_id, self.services)

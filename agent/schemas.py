@@ -146,7 +146,13 @@ class NotificationOut(BaseModel):
     kind: str
     step: str | None = None
     recipients: list[str] | None = None
-    moved_to_now: bool = False
+    moved_to_now: bool = Field(False, description="Its lead time had passed: sent at once.")
+    delivery_status: str = Field(
+        "unknown",
+        description="The notifier's: delivered, dead_letter, replayed, pending; unknown when the"
+        " notifier could not be asked, not_stored when it has no record.",
+    )
+    deliveries: list[dict[str, Any]] = Field(default_factory=list)
     schedule_version: int
     assignee: str
     title: str

@@ -109,5 +109,8 @@ class FakeSidecar:
     def _notify(self, request: httpx.Request) -> httpx.Response:
         if self.notifier_down:
             return httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "down"})
+        if request.method == "GET":  # the notifier's history, each notification delivered
+            notes = [{**n, "status": "delivered", "deliveries": []} for n in self.notifications]
+            return httpx.Response(200, json={"notifications": notes})
         self.notifications.append(json.loads(request.content))
         return httpx.Response(200, json={"status": "stored"})

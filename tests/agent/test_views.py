@@ -63,3 +63,16 @@ async def test_the_self_check_finds_a_job_dapr_gave_up_on(
     task = (await client.get("/agents/alice/tasks/t1")).json()
     assert [m["step"] for m in task["missed_fires"]] == ["reminder"]
     assert sidecar.jobs[job_name("alice", "t1", "reminder")]["data"]["scheduleVersion"] == 2
+
+
+async def test_the_agent_history_carries_the_notifiers_delivery_status(
+    client: httpx.AsyncClient, sidecar: FakeSidecar
+) -> None:
+    await client.post("/agents/alice/tasks", json=body("t1", remind_before="P2D"))  # moved to now
+    data = sidecar.jobs[job_name("alice", "t1", "reminder")]["data"]
+    assert (await client.post(f"/job/{job_name('alice', 't1', 'reminder')}", json=data)).is_success
+    (note,) = (await client.get("/agents/alice/notifications")).json()["notifications"]
+    assert (note["delivery_status"], note["moved_to_now"]) == ("delivered", True)
+    sidecar.notifier_down = True
+    (note,) = (await client.get("/agents/alice/notifications")).json()["notifications"]
+    assert note["delivery_status"] == "unknown"
