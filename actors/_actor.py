@@ -91,12 +91,6 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._reconcile, request)
 
-    async def _on_activate(self) -> None:
-        try:
-            await self._reconcile({})
-        except Exception:  # activation must not fail for it; the periodic check runs it again
-            logger.exception("agent %s: reconcile on activation failed", self._agent_id)
-
     async def on_reminder_due(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._fire, request)
 
@@ -215,7 +209,8 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
 
     async def _envelope(self, operation: Operation, payload: Any) -> dict[str, Any]:
         try:
-            return ok(await operation(payload))
+            async with self.services.turns.of(self._agent_id):
+                return ok(await operation(payload))
         except TaskError as err:
             logger.info("agent %s: %s", self._agent_id, err)
             return failed(err)

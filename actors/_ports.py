@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -56,6 +58,21 @@ class Notifier(Protocol):
         """Hand the notification over; raise unless the notifier accepted it (new or repeat)."""
 
 
+class TurnLocks:
+    """One lock per actor id in this host: turns never overlap here, even when the sidecar has
+    stopped waiting for one (its caller hung up) and lets the next call in."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def of(self, actor_id: str) -> asyncio.Lock:
+        lock = self._locks.get(actor_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[actor_id] = lock
+        return lock
+
+
 def random_task_id() -> str:
     return uuid.uuid4().hex
 
@@ -71,4 +88,5 @@ class ActorServices:
     new_task_id: Callable[[], str] = random_task_id
     notification_log_size: int = 200
     directory: Directory = field(default_factory=NoDirectory)
+    turns: TurnLocks = field(default_factory=TurnLocks)
     missed_grace: timedelta = timedelta(seconds=30)  # a past fire's job may be gone this late

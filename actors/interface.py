@@ -69,7 +69,7 @@ class ProjectManagementAgentInterface(ActorInterface):
     @abstractmethod
     async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
         """Find open tasks whose due step's job is gone (failure policy exhausted); record and
-        fire them again. Also runs when the actor activates."""
+        fire them again. The agent app's periodic self-check calls it."""
 
     @wire_name("OnReminderDue")
     @abstractmethod

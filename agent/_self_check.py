@@ -1,6 +1,7 @@
 """The periodic self-check: every ``reconcile_interval`` each listed agent's actor reconciles
 (finds due steps whose job is gone because its failure policy ran out, records and re-fires
-them). Activation reconciles too; this covers agents that nothing calls any more."""
+them). Not on activation: that loaded every task and looked up every past-due job inside
+whichever call activated the actor, which made that call slow enough, under load, to time out."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ async def test_a_job_that_is_still_there_is_left_alone(
     assert (await value(actor.get_task({"task_id": "t1"})))["schedule_version"] == 1
 
 
-async def test_activation_reconciles_and_assign_lists_the_agent_once(
+async def test_assign_lists_the_agent_once(
     scheduler: FakeScheduler, notifier: FakeNotifier, clock: ManualClock
 ) -> None:
     directory = FakeDirectory()
@@ -71,8 +71,3 @@ async def test_activation_reconciles_and_assign_lists_the_agent_once(
     await value(actor.assign_task(TASK))
     await value(actor.assign_task({**TASK, "id": "t2"}))
     assert directory.agents == ["alice"]
-    clock.advance(3600)
-    scheduler.jobs.clear()
-    await actor._on_activate()
-    task = await value(actor.get_task({"task_id": "t2"}))
-    assert [m["step"] for m in task["missed_fires"]] == ["reminder"]
