@@ -188,13 +188,11 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
             step = domain.overdue_step(task, now, self.services.missed_grace)
             if step is None or await self.services.scheduler.exists(task.job_of(step)):
                 continue
+            what = f"the {step.key} job of task {task.id} (due {step.at.isoformat()})"
             logger.error(
-                "agent %s: the %s job of task %s (due %s) is gone: its failure policy ran out; "
-                "recording it and firing it again",
+                "agent %s: %s is gone: its failure policy ran out; firing it again",
                 self._agent_id,
-                step.key,
-                task.id,
-                step.at.isoformat(),
+                what,
             )
             await self._save_change(task, domain.refire(task, step, now))
             missed.append({"task_id": task.id, "step": step.key})

@@ -22,25 +22,19 @@ from . import _plan as plans
 from ._contracts import (
     ACTOR_TYPE,
     AssignTask,
-    EscalationIn,
     JobKind,
     JobRecord,
     SnoozeTask,
     TaskStatus,
     UpdateTask,
 )
-from ._errors import (
-    DueDateInPastError,
-    InvalidFieldError,
-    NothingPendingError,
-    TaskConflictError,
-    TaskIdConflictError,
-)
+from ._errors import InvalidFieldError, NothingPendingError, TaskConflictError, TaskIdConflictError
 from ._ids import notification_id, validate_id
-from ._plan import Escalation, Step
+from ._inputs import escalation_of, future_due, leads_of, snooze_until
+from ._plan import Step
 from ._recurrence import next_due, validate_rule
 from ._task import MissedFire, Task
-from ._times import format_instant, parse_duration, parse_instant, validate_zone
+from ._times import validate_zone
 
 CATCH_UP = timedelta(hours=24)  # how far back missed occurrences of a recurring task are made
 MAX_SERIES_ID = 54  # instance ids append ".N" and must stay within 64 characters
@@ -67,7 +61,7 @@ def new_task(
     agent_id: str, task_id: str, req: AssignTask, now: datetime, default_before: timedelta
 ) -> Task:
     validate_id("task_id", task_id)
-    due_at = _future_due(req.due_at, now)
+    due_at = future_due(req.due_at, now)
     zone = validate_zone("time_zone", req.time_zone)
     rule = _rule(task_id, req.recurrence, due_at, zone)
     task = Task(
@@ -78,8 +72,8 @@ def new_task(
         assignee=req.assignee,
         due_at=due_at,
         time_zone=zone,
-        reminders=_leads(req.reminders, req.remind_before, default_before),
-        escalation=_escalation(req.escalation),
+        reminders=leads_of(req.reminders, req.remind_before, default_before),
+        escalation=escalation_of(req.escalation),
         recurrence=rule,
         series_id=task_id if rule else None,
         series_start=due_at if rule else None,
@@ -103,11 +97,11 @@ def apply_update(task: Task, req: UpdateTask, now: datetime) -> Task:
     if req.time_zone is not None:
         validate_zone("time_zone", req.time_zone)
     if req.due_at is not None:
-        changes["due_at"] = _future_due(req.due_at, now)
+        changes["due_at"] = future_due(req.due_at, now)
     if req.reminders is not None or req.remind_before is not None:
-        changes["reminders"] = _leads(req.reminders, req.remind_before, timedelta(0))
+        changes["reminders"] = leads_of(req.reminders, req.remind_before, timedelta(0))
     if req.escalation is not None:
-        changes["escalation"] = _escalation(req.escalation)
+        changes["escalation"] = escalation_of(req.escalation)
     updated = task.model_copy(update={**changes, "updated_at": now})
     if req.recurrence is not None:
         updated = _with_rule(updated, req.recurrence)
@@ -120,7 +114,7 @@ def apply_update(task: Task, req: UpdateTask, now: datetime) -> Task:
 
 def snooze(task: Task, req: SnoozeTask, now: datetime) -> Task:
     _require_open(task, "snooze")
-    until = _snooze_until(req, now)
+    until = snooze_until(req, now)
     plan = plans.snooze(task.plan, until)
     if plan is None:
         raise NothingPendingError(task.id, "snooze")
@@ -271,46 +265,6 @@ def _rule(series_id: str, text: str | None, due_at: datetime, zone: str) -> str 
         reason = f"a recurring task's id has at most {MAX_SERIES_ID} characters (instances add .N)"
         raise InvalidFieldError("id", reason)
     return validate_rule("recurrence", text, due_at, zone)
-
-
-def _leads(
-    reminders: list[str] | None, remind_before: str | None, default: timedelta
-) -> tuple[timedelta, ...]:
-    if reminders is not None and remind_before is not None:
-        raise InvalidFieldError("reminders", "give reminders or remind_before, not both")
-    if reminders is not None:
-        return tuple(parse_duration(f"reminders.{i}", r) for i, r in enumerate(reminders))
-    return (parse_duration("remind_before", remind_before) if remind_before else default,)
-
-
-def _escalation(req: EscalationIn | None) -> Escalation | None:
-    if req is None:
-        return None
-    every = parse_duration("escalation.every", req.every)
-    if every <= timedelta(0) and req.max > 1:
-        raise InvalidFieldError("escalation.every", "must be longer than zero")
-    return Escalation(to=tuple(req.escalate_to), every=every, max=req.max)
-
-
-def _snooze_until(req: SnoozeTask, now: datetime) -> datetime:
-    if (req.for_ is None) == (req.until is None):
-        raise InvalidFieldError("for", "give exactly one of for (a duration) and until (a time)")
-    if req.for_ is not None:
-        span = parse_duration("for", req.for_)
-        if span <= timedelta(0):
-            raise InvalidFieldError("for", "must be longer than zero")
-        return now + span
-    until = parse_instant("until", req.until or "")
-    if until <= now:
-        raise InvalidFieldError("until", f"{req.until} is not in the future")
-    return until
-
-
-def _future_due(value: str, now: datetime) -> datetime:
-    due_at = parse_instant("due_at", value)
-    if due_at <= now:
-        raise DueDateInPastError(value, format_instant(now))
-    return due_at
 
 
 def _close(task: Task, status: TaskStatus, action: str, now: datetime) -> Task:
