@@ -8,8 +8,10 @@ sent). One job per open task: its plan's first step; a fire that is handled sche
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ from ._contracts import (
     parse_request,
 )
 from ._domain import FireOutcome
-from ._errors import TaskError, TaskNotFoundError
+from ._errors import TaskError, TaskNotFoundError, TurnBusyError
 from ._ids import validate_id
 from ._ports import ActorServices, JobRequest
 from ._task import Task, dump_task, load_task
@@ -206,12 +208,25 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _envelope(self, operation: Operation, payload: Any) -> dict[str, Any]:
-        try:
-            async with self.services.turns.of(self._agent_id):
+        async with self._turn():
+            try:
                 return ok(await operation(payload))
-        except TaskError as err:
-            logger.info("agent %s: %s", self._agent_id, err)
-            return failed(err)
+            except TaskError as err:
+                logger.info("agent %s: %s", self._agent_id, err)
+                return failed(err)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        lock, wait = self.services.turns.of(self._agent_id), self.services.turn_wait
+        try:
+            async with asyncio.timeout(wait.total_seconds()):
+                await lock.acquire()
+        except TimeoutError:
+            raise TurnBusyError(self._agent_id, wait.total_seconds()) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def _save_change(
         self,

@@ -102,6 +102,13 @@ class TaskIdConflictError(TaskError):
         super().__init__(msg, task_id=task_id)
 
 
+class TurnBusyError(Exception):
+    """Not a domain error: the actor's turn stayed taken for too long; the caller retries."""
+
+    def __init__(self, agent_id: str, waited: float) -> None:
+        super().__init__(f"agent {agent_id}: its turn stayed taken for {waited:g} s; try again")
+
+
 class RemoteTaskError(TaskError):
     """A :class:`TaskError` rebuilt from its wire form (the original class is not needed)."""
 

@@ -60,7 +60,9 @@ class Notifier(Protocol):
 
 class TurnLocks:
     """One lock per actor id in this host: turns never overlap here, even when the sidecar has
-    stopped waiting for one (its caller hung up) and lets the next call in."""
+    stopped waiting for one (its caller hung up) and lets the next call in. A call that cannot
+    get the turn within the actor's ``turn_wait`` fails instead of running late: by then its
+    caller has given up too, and running it anyway would queue work for callers that are gone."""
 
     def __init__(self) -> None:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -89,4 +91,5 @@ class ActorServices:
     notification_log_size: int = 200
     directory: Directory = field(default_factory=NoDirectory)
     turns: TurnLocks = field(default_factory=TurnLocks)
+    turn_wait: timedelta = timedelta(seconds=15)
     missed_grace: timedelta = timedelta(seconds=30)  # a past fire's job may be gone this late

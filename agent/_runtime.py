@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -46,6 +47,7 @@ class AgentRuntime:
             default_remind_before=settings.default_remind_before,
             directory=directory,
             missed_grace=settings.missed_grace,
+            turn_wait=timedelta(seconds=settings.http_timeout / 2),
         )
         gateway = AgentGateway(actor_client)
         return cls(settings, sidecar, jobs, actor_client, gateway, services, directory, notifier)

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from dapr.actor.runtime.mock_actor import create_mock_actor
 
 from actors import ActorServices, ProjectManagementAgent, job_name
+from actors._errors import TurnBusyError
 
 from .fakes import FakeScheduler, ManualClock
 from .test_actor import value
@@ -54,3 +57,23 @@ async def test_a_second_call_waits_for_the_turn_in_progress(
     assert (await asyncio.wait_for(fire, 5))["value"]["outcome"] == "notify"
     snoozed = (await asyncio.wait_for(snooze, 5))["value"]
     assert [f["step"] for f in snoozed["next_fires"]] == ["overdue"]  # it saw the fire's result
+
+
+async def test_a_call_that_cannot_get_the_turn_in_time_fails_instead_of_running_late(
+    scheduler: FakeScheduler, clock: ManualClock
+) -> None:
+    notifier = SlowNotifier()
+    services = ActorServices(
+        scheduler=scheduler, notifier=notifier, clock=clock, turn_wait=timedelta(0)
+    )
+    actor = create_mock_actor(ProjectManagementAgent, "alice")
+    actor.bind(services)
+    await value(actor.assign_task(TASK))
+    data = scheduler.jobs[job_name("alice", "t1", "reminder")].data
+    fire = asyncio.create_task(actor.on_reminder_due(data))
+    await asyncio.wait_for(notifier.entered.wait(), 5)
+    with pytest.raises(TurnBusyError, match="turn stayed taken"):
+        await actor.get_task({"task_id": "t1"})
+    notifier.release.set()
+    assert (await asyncio.wait_for(fire, 5))["ok"]
+    assert (await actor.get_task({"task_id": "t1"}))["ok"]  # free again
