@@ -14,9 +14,11 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
-from starlette.routing import BaseRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from actors import TaskError
+from appkit.edge import error_json
 
 from ._gateway import ActorCallFailedError, AgentGateway
 
@@ -56,10 +58,32 @@ def build_server(gateway: Callable[[], AgentGateway]) -> MCPServer:
     return server
 
 
+class Endpoint:
+    """The ``/mcp`` route's ASGI app: forwards to the streamable HTTP app of the running
+    lifespan (each lifespan makes its own: an app's lifespan may run more than once, and a
+    session manager runs only once)."""
+
+    def __init__(self) -> None:
+        self.current: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.current is None:
+            response = error_json(503, "ERR_MCP_UNAVAILABLE", "the MCP server is not running")
+            await response(scope, receive, send)
+            return
+        await self.current(scope, receive, send)
+
+
+def route(endpoint: Endpoint) -> Route:
+    return Route("/mcp", endpoint=endpoint, methods=["GET", "POST", "DELETE"])
+
+
 @contextlib.asynccontextmanager
-async def serving(server: MCPServer) -> AsyncIterator[None]:
-    """Run the session manager in a task of its own: its task group must be entered and left
-    in one task, and an app's lifespan may be entered and left in different ones."""
+async def serving(server: MCPServer, endpoint: Endpoint, host: str) -> AsyncIterator[None]:
+    """Serve ``/mcp`` for one lifespan. The session manager runs in a task of its own: its task
+    group must be entered and left in one task, and a lifespan may be left in another.
+    DNS-rebinding protection follows ``host``."""
+    app = server.streamable_http_app(streamable_http_path="/mcp", host=host, json_response=True)
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def run() -> None:
@@ -73,18 +97,13 @@ async def serving(server: MCPServer) -> AsyncIterator[None]:
     waiter.cancel()
     if task.done():
         task.result()  # raises what stopped it
+    endpoint.current = app
     try:
         yield
     finally:
+        endpoint.current = None
         stop.set()
         await task
-
-
-def routes(server: MCPServer, host: str) -> list[BaseRoute]:
-    """The ``/mcp`` route of the server's streamable HTTP app, to add to the agent app (whose
-    lifespan runs ``server.session_manager``). DNS-rebinding protection follows ``host``."""
-    app = server.streamable_http_app(streamable_http_path="/mcp", host=host, json_response=True)
-    return list(app.routes)
 
 
 class _Tools:

@@ -36,6 +36,7 @@ def create_app(
     settings = settings or AgentSettings.from_env(os.environ)
     dapr_actor: DaprActor | None = None
     tools = _mcp.build_server(lambda: app.state.runtime.gateway)
+    mcp_endpoint = _mcp.Endpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +49,7 @@ def create_app(
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
             await stack.enter_async_context(self_check(runtime))
-            await stack.enter_async_context(_mcp.serving(tools))
+            await stack.enter_async_context(_mcp.serving(tools, mcp_endpoint, settings.app_host))
             logger.info(
                 "agent ready on http://%s:%d (API docs /docs); sidecar %s",
                 settings.app_host,
@@ -67,7 +68,7 @@ def create_app(
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
     for router in (agents.router, tasks.router, jobs.router, lab.router):
         app.include_router(router)
-    app.router.routes.extend(_mcp.routes(tools, settings.app_host))
+    app.router.routes.append(_mcp.route(mcp_endpoint))
     app.state.mcp = tools
     return app
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from mcp import Client
+
+from agent import AgentSettings, create_app
+
+from .fakes import FakeSidecar
 
 TOOLS = {
     "assign",
@@ -95,3 +100,36 @@ async def test_a_domain_error_is_a_tool_error_naming_the_field(app: FastAPI) -> 
         )
         missing = await client.call_tool("get", {"agent_id": "llm", "task_id": "nope"})
         assert missing.is_error and "ERR_TASK_NOT_FOUND" in missing.content[0].text
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+
+
+async def test_mcp_over_http_survives_a_second_lifespan_of_the_app(sidecar: FakeSidecar) -> None:
+    """Test servers (schemathesis, for one) start an app's lifespan more than once; the MCP
+    session manager runs only once per instance, so each lifespan makes its own."""
+    settings = AgentSettings(dapr_http_endpoint="http://sidecar.test")
+    async with httpx.AsyncClient(transport=sidecar.transport()) as outbound:
+        app = create_app(settings, http_client=outbound)
+        for _ in range(2):
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://127.0.0.1:8002"
+                ) as http:
+                    response = await http.post(
+                        "/mcp",
+                        json=INITIALIZE,
+                        headers={"accept": "application/json, text/event-stream"},
+                    )
+                assert response.status_code == 200, response.text
+                assert response.json()["result"]["serverInfo"]["name"] == "pm-reminder-agent"
