@@ -1,14 +1,17 @@
 """The ProjectManagementAgent actor: moves data between actor state, the job scheduler, the
 notifier and the pure domain. All decisions live in :mod:`actors._domain`.
 
-State layout: ``task_ids`` (list of ids), ``task.{id}`` (one task each), ``notifications``
-(the last N notifications this agent sent).
+State layout: ``task_ids`` (list of ids), ``task.{id}`` (one task each, see
+:mod:`actors._task` for its versions), ``notifications`` (the last N notifications this agent
+sent). One job per open task: its plan's first step; a fire that is handled schedules the next.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,23 +23,28 @@ from ._contracts import (
     JobRecord,
     ListNotifications,
     ListTasks,
+    SnoozeTask,
     TaskRef,
+    Upcoming,
     UpdateTask,
     failed,
     ok,
     parse_request,
 )
-from ._domain import FireOutcome, Task
-from ._errors import TaskError, TaskNotFoundError
+from ._domain import FireOutcome
+from ._errors import TaskError, TaskNotFoundError, TurnBusyError
 from ._ids import validate_id
 from ._ports import ActorServices, JobRequest
+from ._task import Task, dump_task, load_task
 from ._times import from_timestamp
+from ._views import build_notification, fire_view, task_view
 from .interface import ProjectManagementAgentInterface
 
 logger = logging.getLogger(__name__)
 
 _IDS = "task_ids"
 _LOG = "notifications"
+_LISTED = "listed"
 Operation = Callable[[Any], Awaitable[Any]]
 
 
@@ -73,6 +81,18 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     async def list_tasks(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._list, request)
 
+    async def snooze_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._envelope(self._snooze, request)
+
+    async def acknowledge_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._envelope(self._change_with(domain.acknowledge), request)
+
+    async def upcoming(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._envelope(self._upcoming, request)
+
+    async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self._envelope(self._reconcile, request)
+
     async def on_reminder_due(self, request: dict[str, Any]) -> dict[str, Any]:
         return await self._envelope(self._fire, request)
 
@@ -90,51 +110,95 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
         existing = await self._load(task_id)
         if existing is not None:
             domain.ensure_same_assignment(existing, proposed)
-            return {"task": domain.task_view(existing), "created": False}
-        await self._sync_jobs(proposed)
+            return {"task": task_view(existing), "created": False}
+        await self._sync_jobs(None, proposed)
         await self._store(proposed, new=True)
+        await self._register()
         logger.info("agent %s assigned task %s due %s", self._agent_id, task_id, req.due_at)
-        return {"task": domain.task_view(proposed), "created": True}
+        return {"task": task_view(proposed), "created": True}
 
     async def _update(self, payload: Any) -> dict[str, Any]:
         req = parse_request(UpdateTask, payload)
         task = await self._require(req.task_id)
-        updated = domain.apply_update(task, req, self._now())
-        if updated.schedule_version != task.schedule_version:
-            await self._sync_jobs(updated)
-        await self._store(updated)
-        return domain.task_view(updated)
+        return await self._save_change(task, domain.apply_update(task, req, self._now()))
+
+    async def _snooze(self, payload: Any) -> dict[str, Any]:
+        req = parse_request(SnoozeTask, payload)
+        task = await self._require(req.task_id)
+        return await self._save_change(task, domain.snooze(task, req, self._now()))
+
+    def _change_with(self, rule: Callable[[Task, datetime], Task]) -> Operation:
+        async def change(payload: Any) -> dict[str, Any]:
+            task = await self._require(parse_request(TaskRef, payload).task_id)
+            return await self._save_change(task, rule(task, self._now()))
+
+        return change
 
     def _close_with(self, rule: Callable[[Task, datetime], Task]) -> Operation:
         async def close(payload: Any) -> dict[str, Any]:
             task = await self._require(parse_request(TaskRef, payload).task_id)
             closed = rule(task, self._now())
-            if closed is not task:
-                await self._sync_jobs(closed)
-                await self._store(closed)
-            return domain.task_view(closed)
+            if closed is task:
+                return task_view(task)
+            later = domain.successor(task, self._now()) if rule is domain.complete else None
+            await self._roll_over(later)
+            return await self._save_change(task, domain.linked(closed, later))
 
         return close
 
     async def _get(self, payload: Any) -> dict[str, Any]:
-        return domain.task_view(await self._require(parse_request(TaskRef, payload).task_id))
+        return task_view(await self._require(parse_request(TaskRef, payload).task_id))
 
     async def _list(self, payload: Any) -> dict[str, Any]:
         req = parse_request(ListTasks, payload)
         tasks = [t for t in await self._load_all() if _matches(t, req)]
-        return {"tasks": [domain.task_view(t) for t in tasks]}
+        return {"tasks": [task_view(t) for t in tasks]}
+
+    async def _upcoming(self, payload: Any) -> dict[str, Any]:
+        req = parse_request(Upcoming, payload)
+        fires = [
+            (s.at, fire_view(t, s)) for t in await self._load_all() if t.is_open for s in t.plan
+        ]
+        fires.sort(key=lambda pair: pair[0])
+        return {"upcoming": [view for _, view in fires[: req.limit]]}
 
     async def _fire(self, payload: Any) -> dict[str, Any]:
         record = parse_request(JobRecord, payload)
         task = await self._load(record.task_id) if record.actor_id == self._agent_id else None
         outcome = domain.judge_fire(task, record)
-        if outcome is not FireOutcome.NOTIFY or task is None:
-            logger.info("dropping %s fire for task %s: %s", record.kind, record.task_id, outcome)
+        if task is None or outcome not in (FireOutcome.NOTIFY, FireOutcome.RECUR):
+            logger.info(
+                "dropping %s fire for task %s: %s", record.step_key, record.task_id, outcome
+            )
             return {"outcome": outcome.value}
-        notification = domain.build_notification(task, record.kind, self._now())
+        firing = task.job_of(task.plan[0])
+        if outcome is FireOutcome.RECUR:
+            later = domain.successor(task, self._now())
+            await self._roll_over(later)
+            done = domain.linked(domain.fired(task, None), later)
+            await self._save_change(task, done, firing=firing)
+            return {"outcome": outcome.value, "next_instance": later.id if later else None}
+        notification = build_notification(task, task.plan[0], self._now())
         await self.services.notifier.send(notification)
-        await self._store(domain.mark_notified(task, notification["id"]), log=notification)
+        done = domain.fired(task, notification["id"])
+        await self._save_change(task, done, firing=firing, log=notification)
         return {"outcome": outcome.value, "notification_id": notification["id"]}
+
+    async def _reconcile(self, _: Any) -> dict[str, Any]:
+        now, missed = self._now(), []
+        for task in await self._load_all():
+            step = domain.overdue_step(task, now, self.services.missed_grace)
+            if step is None or await self.services.scheduler.exists(task.job_of(step)):
+                continue
+            what = f"the {step.key} job of task {task.id} (due {step.at.isoformat()})"
+            logger.error(
+                "agent %s: %s is gone: its failure policy ran out; firing it again",
+                self._agent_id,
+                what,
+            )
+            await self._save_change(task, domain.refire(task, step, now))
+            missed.append({"task_id": task.id, "step": step.key})
+        return {"missed": missed}
 
     async def _notifications(self, payload: Any) -> dict[str, Any]:
         req = parse_request(ListNotifications, payload)
@@ -144,28 +208,73 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _envelope(self, operation: Operation, payload: Any) -> dict[str, Any]:
-        try:
-            return ok(await operation(payload))
-        except TaskError as err:
-            logger.info("agent %s: %s", self._agent_id, err)
-            return failed(err)
+        async with self._turn():
+            try:
+                return ok(await operation(payload))
+            except TaskError as err:
+                logger.info("agent %s: %s", self._agent_id, err)
+                return failed(err)
 
-    async def _sync_jobs(self, task: Task) -> None:
-        """Make the scheduler hold exactly the jobs ``task`` needs (overwrite or delete)."""
-        planned = domain.planned_jobs(task)
-        for job in planned:
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        lock, wait = self.services.turns.of(self._agent_id), self.services.turn_wait
+        try:
+            async with asyncio.timeout(wait.total_seconds()):
+                await lock.acquire()
+        except TimeoutError:
+            raise TurnBusyError(self._agent_id, wait.total_seconds()) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    async def _save_change(
+        self,
+        before: Task,
+        after: Task,
+        firing: str | None = None,
+        log: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        if after is not before:
+            if _plan_of(after) != _plan_of(before):
+                await self._sync_jobs(before, after, firing)
+            await self._store(after, log=log)
+        return task_view(after)
+
+    async def _register(self) -> None:
+        """List this agent in the directory, once (GET /agents, the periodic self-check)."""
+        if not await self._get_state(_LISTED, False):
+            await self.services.directory.add(self._agent_id)
+            await self._state_manager.set_state(_LISTED, True)
+            await self._state_manager.save_state()
+
+    async def _roll_over(self, instance: Task | None) -> None:
+        """Create a recurring task's next instance (once: its id is deterministic)."""
+        if instance is None or await self._load(instance.id) is not None:
+            return
+        await self._sync_jobs(None, instance)
+        await self._store(instance, new=True)
+        logger.info("agent %s: task %s is the next instance", self._agent_id, instance.id)
+
+    async def _sync_jobs(self, before: Task | None, after: Task, firing: str | None = None) -> None:
+        """Make the scheduler hold exactly the job ``after`` needs: its first step's (created or
+        overwritten); every other job ``before`` had is deleted, except the one firing now (the
+        scheduler removes it when the fire is answered)."""
+        job = domain.next_job(after)
+        if job is not None:
             await self.services.scheduler.schedule(
-                JobRequest(job.name, job.due_time, job.record.to_wire())
+                JobRequest(job.name, job.step.at, job.record.to_wire())
             )
-        if not planned:
-            for name in domain.job_names(task):
+        keep = {job.name if job else None, firing}
+        for name in before.scheduled if before is not None else ():
+            if name not in keep:
                 await self.services.scheduler.delete(name)
 
     async def _store(
         self, task: Task, new: bool = False, log: dict[str, Any] | None = None
     ) -> None:
         state = self._state_manager
-        await state.set_state(_task_key(task.id), task.model_dump(mode="json"))
+        await state.set_state(_task_key(task.id), dump_task(task))
         if new:
             await state.set_state(_IDS, [*await self._get_state(_IDS, []), task.id])
         if log is not None:
@@ -181,7 +290,7 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
 
     async def _load(self, task_id: str) -> Task | None:
         raw = await self._get_state(_task_key(task_id), None)
-        return Task.model_validate(raw) if raw is not None else None
+        return load_task(raw) if raw is not None else None
 
     async def _load_all(self) -> list[Task]:
         tasks = [await self._load(task_id) for task_id in await self._get_state(_IDS, [])]
@@ -197,6 +306,10 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
     @property
     def _agent_id(self) -> str:
         return str(self.id.id)
+
+
+def _plan_of(task: Task) -> tuple[object, ...]:
+    return (task.status, task.schedule_version, task.plan)
 
 
 def _task_key(task_id: str) -> str:

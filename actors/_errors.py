@@ -50,6 +50,10 @@ class InvalidDurationError(InvalidFieldError):
     default_code = "ERR_INVALID_DURATION"
 
 
+class InvalidRecurrenceError(InvalidFieldError):
+    default_code = "ERR_INVALID_RECURRENCE"
+
+
 class DueDateInPastError(InvalidFieldError):
     default_code = "ERR_DUE_DATE_IN_PAST"
 
@@ -75,6 +79,19 @@ class TaskConflictError(TaskError):
         super().__init__(msg, task_id=task_id, status=status, action=action)
 
 
+class NothingPendingError(TaskConflictError):
+    """A snooze of a task that has no notification left to fire."""
+
+    def __init__(self, task_id: str, action: str) -> None:
+        TaskError.__init__(
+            self,
+            f"cannot {action} task {task_id!r}: no notification is pending",
+            task_id=task_id,
+            action=action,
+        )
+        self.code = self.default_code
+
+
 class TaskIdConflictError(TaskError):
     """A create with a client-chosen id whose task already exists with other content."""
 
@@ -83,6 +100,13 @@ class TaskIdConflictError(TaskError):
     def __init__(self, task_id: str) -> None:
         msg = f"task {task_id!r} already exists with different content"
         super().__init__(msg, task_id=task_id)
+
+
+class TurnBusyError(Exception):
+    """Not a domain error: the actor's turn stayed taken for too long; the caller retries."""
+
+    def __init__(self, agent_id: str, waited: float) -> None:
+        super().__init__(f"agent {agent_id}: its turn stayed taken for {waited:g} s; try again")
 
 
 class RemoteTaskError(TaskError):

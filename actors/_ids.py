@@ -1,10 +1,12 @@
 """Agent and task ids, notification ids, and the job names derived from them.
 
-Job names are ``pm-{kind}-{agent}--{task}`` where each id is escaped into ``[a-z0-9-]``: lower-case
-letters and digits stay, every other byte becomes ``-`` plus two hex digits. Such names pass every
-Dapr name check from 1.14 (DNS-1123 after stripping ``-``) to 1.18, need no URL escaping, and
-parse back. Names that would exceed :data:`MAX_JOB_NAME` use ``pm-{kind}--h{sha256 prefix}``
-(``-h`` never starts an escape), which still names the kind. Either way the job's data
+Job names are ``pm-{step}-{agent}--{task}`` (the step key is its kind, numbered from the
+second of a kind on: ``reminder``, ``reminder2``) where each id is escaped into ``[a-z0-9-]``:
+lower-case letters and digits stay, every other byte becomes ``-`` plus two hex digits. Such
+names pass every Dapr name check from 1.14 (DNS-1123 after stripping ``-``) to 1.18, need no URL
+escaping, and parse back. Names that would exceed :data:`MAX_JOB_NAME` use
+``pm-{step}--h{sha256 prefix}`` (``-h`` never starts an escape), which still names the step.
+Either way the job's data
 record is the source of truth.
 """
 
@@ -41,6 +43,7 @@ class JobName:
     kind: str
     agent_id: str | None = None
     task_id: str | None = None
+    step: str = ""
 
 
 def job_name(agent_id: str, task_id: str, kind: str) -> str:
@@ -55,16 +58,17 @@ def parse_job_name(name: str, kinds: frozenset[str]) -> JobName | None:
     """The parts of one of our job names, or None for any other name (e.g. a lab job)."""
     if not name.startswith(JOB_PREFIX):
         return None
-    kind, sep, rest = name[len(JOB_PREFIX) :].partition("-")
+    step, sep, rest = name[len(JOB_PREFIX) :].partition("-")
+    kind = step.rstrip("0123456789")
     if not sep or kind not in kinds or not rest:
         return None
     if rest.startswith("-h"):
-        return JobName(kind) if _is_hex(rest[2:]) else None
+        return JobName(kind, step=step) if _is_hex(rest[2:]) else None
     try:
         agent_id, task_id = _unescape_pair(rest)
     except ValueError:
         return None
-    return JobName(kind, agent_id, task_id)
+    return JobName(kind, agent_id, task_id, step)
 
 
 def _escape(value: str) -> str:

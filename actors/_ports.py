@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,10 +38,41 @@ class JobScheduler(Protocol):
     async def delete(self, name: str) -> None:
         """Afterwards no job of that name exists (deleting a missing job succeeds)."""
 
+    async def exists(self, name: str) -> bool:
+        """Whether the scheduler still holds the job (a one-shot job is gone once its fire was
+        answered, or once its failure policy ran out)."""
+
+
+class Directory(Protocol):
+    async def add(self, agent_id: str) -> None:
+        """Afterwards ``agent_id`` is among the listed agents (adding it twice is harmless)."""
+
+
+class NoDirectory:
+    async def add(self, agent_id: str) -> None:
+        return None
+
 
 class Notifier(Protocol):
     async def send(self, notification: dict[str, Any]) -> None:
         """Hand the notification over; raise unless the notifier accepted it (new or repeat)."""
+
+
+class TurnLocks:
+    """One lock per actor id in this host: turns never overlap here, even when the sidecar has
+    stopped waiting for one (its caller hung up) and lets the next call in. A call that cannot
+    get the turn within the actor's ``turn_wait`` fails instead of running late: by then its
+    caller has given up too, and running it anyway would queue work for callers that are gone."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def of(self, actor_id: str) -> asyncio.Lock:
+        lock = self._locks.get(actor_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[actor_id] = lock
+        return lock
 
 
 def random_task_id() -> str:
@@ -56,3 +89,7 @@ class ActorServices:
     default_remind_before: timedelta = timedelta(minutes=15)
     new_task_id: Callable[[], str] = random_task_id
     notification_log_size: int = 200
+    directory: Directory = field(default_factory=NoDirectory)
+    turns: TurnLocks = field(default_factory=TurnLocks)
+    turn_wait: timedelta = timedelta(seconds=15)
+    missed_grace: timedelta = timedelta(seconds=30)  # a past fire's job may be gone this late

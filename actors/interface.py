@@ -50,6 +50,27 @@ class ProjectManagementAgentInterface(ActorInterface):
     async def list_tasks(self, request: dict[str, Any]) -> dict[str, Any]:
         """Tasks, optionally filtered by status and assignee."""
 
+    @wire_name("SnoozeTask")
+    @abstractmethod
+    async def snooze_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Move the next notification to later (``for`` a duration or ``until`` a time)."""
+
+    @wire_name("AcknowledgeTask")
+    @abstractmethod
+    async def acknowledge_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Stop the task's pending reminders and escalations (it stays open)."""
+
+    @wire_name("Upcoming")
+    @abstractmethod
+    async def upcoming(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The next fires across the agent's open tasks, earliest first."""
+
+    @wire_name("Reconcile")
+    @abstractmethod
+    async def reconcile(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Find open tasks whose due step's job is gone (failure policy exhausted); record and
+        fire them again. The agent app's periodic self-check calls it."""
+
     @wire_name("OnReminderDue")
     @abstractmethod
     async def on_reminder_due(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from actors import JobRequest, format_instant
 
 from ._settings import AgentSettings
-from ._sidecar_client import SidecarClient
+from ._sidecar_client import SidecarClient, SidecarError
 
 
 def failure_policy(interval: timedelta, max_retries: int) -> dict[str, Any]:
@@ -85,6 +85,16 @@ class JobsClient:
 
     async def delete(self, name: str) -> None:
         await self._sidecar.request("DELETE", self._path(name))
+
+    async def exists(self, name: str) -> bool:
+        """daprd answers a missing job 500 ``DAPR_SCHEDULER_GET_JOB`` ... ``NotFound``."""
+        try:
+            await self._sidecar.request("GET", self._path(name))
+        except SidecarError as exc:
+            if exc.status in (404, 500) and "not found" in exc.message.lower():
+                return False
+            raise
+        return True
 
     def _path(self, name: str) -> str:
         return f"{self._version}/jobs/{name}"

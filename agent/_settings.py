@@ -31,6 +31,9 @@ class AgentSettings:
     job_retry_interval: timedelta = timedelta(seconds=5)
     job_max_retries: int = 120
     http_timeout: float = 30.0
+    state_store: str = "statestore"  # the directory of agents (GET /agents, self-check)
+    reconcile_interval: timedelta = timedelta(minutes=5)  # 0: no periodic self-check
+    missed_grace: timedelta = timedelta(seconds=30)  # a due step's job may be gone this late
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AgentSettings:
@@ -48,6 +51,9 @@ class AgentSettings:
             job_retry_interval=_duration(env, "PM_JOB_RETRY_INTERVAL", "5s"),
             job_max_retries=_int(env, "PM_JOB_MAX_RETRIES", cls.job_max_retries),
             http_timeout=float(env.get("PM_HTTP_TIMEOUT", cls.http_timeout)),
+            state_store=env.get("PM_STATE_STORE", cls.state_store),
+            reconcile_interval=_duration(env, "PM_RECONCILE_INTERVAL", "5m"),
+            missed_grace=_duration(env, "PM_MISSED_GRACE", "30s"),
         )
 
 

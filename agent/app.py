@@ -18,15 +18,16 @@ from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
 from appkit.tracing import AppTracing
 
-from . import _errors
+from . import _errors, _mcp
 from ._metrics import AgentMetrics, AnswerCounter
 from ._runtime import AgentRuntime
+from ._self_check import self_check
 from ._settings import AgentSettings
-from .routes import jobs, lab, tasks
+from .routes import agents, jobs, lab, tasks
 
 logger = logging.getLogger(__name__)
 SIDECAR_ROUTES = ("* /job", "* /actors", "* /dapr")  # job triggers, the SDK's actor host
-API_ROUTES = ("* /agents", "* /programmatic", "* /executeScheduledTask")
+API_ROUTES = ("* /agents", "* /programmatic", "* /executeScheduledTask", "* /mcp")
 
 
 def create_app(
@@ -39,6 +40,8 @@ def create_app(
     settings = settings or AgentSettings.from_env(os.environ)
     dapr_actor: DaprActor | None = None
     tracing = AppTracing(os.environ.get("APP_ID") or "pm-agent", os.environ)
+    tools = _mcp.build_server(lambda: app.state.runtime.gateway)
+    mcp_endpoint = _mcp.Endpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +55,8 @@ def create_app(
             runtime = AgentRuntime.build(settings, client, clock)
             app.state.runtime = runtime
             await _register(dapr_actor, runtime)
+            await stack.enter_async_context(self_check(runtime))
+            await stack.enter_async_context(_mcp.serving(tools, mcp_endpoint, settings.app_host))
             logger.info(
                 "agent ready on http://%s:%d (API docs /docs); sidecar %s",
                 settings.app_host,
@@ -70,8 +75,10 @@ def create_app(
     app.add_middleware(edge.TokenGuard, guards=_guards(settings))
     metrics = AgentMetrics()
     app.add_middleware(AnswerCounter, metrics=metrics)
-    for router in (tasks.router, jobs.router, lab.router):
+    for router in (agents.router, tasks.router, jobs.router, lab.router):
         app.include_router(router)
+    app.router.routes.append(_mcp.route(mcp_endpoint))
+    app.state.mcp = tools
     serve_metrics(app, metrics.registry)
     tracing.instrument_app(app)
     return app

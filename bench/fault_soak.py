@@ -2,7 +2,8 @@
 
 Starts the real system as separate processes (pm-agent and notifier sidecars, ``python -m agent``,
 ``python -m notifier``) with one runtime home and one state file, assigns ``--tasks`` tasks whose
-reminders (and overdue notices) fall due over ``--window`` seconds, kills processes with SIGKILL at
+reminders (and overdue notices; every fifth task also escalates three times, every fifth recurs
+three times) fall due over ``--window`` seconds, kills processes with SIGKILL at
 seeded-random moments and restarts them, then checks that every expected notification is stored
 exactly once, delivered, and not created before its time. Exits 1 on any loss, duplicate or
 early notification. ``--victims runner`` runs the system as ``./dev up`` does, one
@@ -44,7 +45,12 @@ VICTIMS = (AGENT_SIDECAR, AGENT, NOTIFIER, NOTIFIER_SIDECAR, RUNNER)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=1000, help="tasks (2 notifications each)")
+    parser.add_argument(
+        "--tasks",
+        type=int,
+        default=1000,
+        help="tasks: 2 notifications each; a fifth escalate 3 times, a fifth recur 3 times",
+    )
     parser.add_argument("--agents", type=int, default=0, help="agent ids (default tasks/25)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float, default=0, help="seconds (default tasks/25)")

@@ -23,12 +23,17 @@ class StateStoreError(NotifierError):
         self.sidecar_status = sidecar_status
 
 
-class DeliveryError(NotifierError):
-    """The webhook did not accept the notification after all attempts."""
+class DeadLetterNotFoundError(NotifierError):
+    code = "ERR_DEAD_LETTER_NOT_FOUND"
+    status = 404
 
-    code = "ERR_DELIVERY_FAILED"
-    status = 502
+    def __init__(self, notification_id: str) -> None:
+        super().__init__(f"no dead letter {notification_id!r}")
 
-    def __init__(self, notification_id: str, url: str, reason: str) -> None:
-        super().__init__(f"delivering {notification_id} to {url} failed: {reason}")
-        self.notification_id = notification_id
+
+class ReplayInProgressError(NotifierError):
+    code = "ERR_REPLAY_IN_PROGRESS"
+    status = 409
+
+    def __init__(self, notification_id: str) -> None:
+        super().__init__(f"dead letter {notification_id!r} is being replayed right now")

@@ -19,8 +19,13 @@ class NotifierSettings:
     api_key: str | None = field(default=None, repr=False)  # required on the history
     state_store: str = "statestore"
     webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
     webhook_attempts: int = 3
     webhook_backoff_seconds: float = 0.5
+    routes_json: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "notifier@localhost"
     http_timeout: float = 10.0
 
     @classmethod
@@ -34,6 +39,11 @@ class NotifierSettings:
             api_key=env.get("NOTIFIER_API_KEY") or None,
             state_store=env.get("NOTIFIER_STATE_STORE", cls.state_store),
             webhook_url=env.get("NOTIFIER_WEBHOOK_URL") or None,
+            webhook_secret=env.get("NOTIFIER_WEBHOOK_SECRET") or None,
+            routes_json=env.get("NOTIFIER_ROUTES") or None,
+            smtp_host=env.get("NOTIFIER_SMTP_HOST", cls.smtp_host),
+            smtp_port=_num(env, "NOTIFIER_SMTP_PORT", cls.smtp_port, int),
+            smtp_from=env.get("NOTIFIER_SMTP_FROM", cls.smtp_from),
             webhook_attempts=_num(env, "NOTIFIER_WEBHOOK_ATTEMPTS", cls.webhook_attempts, int),
             webhook_backoff_seconds=_num(
                 env, "NOTIFIER_WEBHOOK_BACKOFF_SECONDS", cls.webhook_backoff_seconds, float

@@ -48,6 +48,21 @@ class StateStore:
             item |= {"etag": etag, "options": {"concurrency": "first-write"}}
         return await self._save(item)
 
+    async def append_unique(self, key: str, item: str, attempts: int = 10) -> None:
+        """Append ``item`` to the list at ``key`` once, under optimistic concurrency (ETag)."""
+        for _ in range(attempts):
+            current = await self.get(key)
+            items: list[str] = current.value if current is not None else []
+            if item in items:
+                return
+            if current is None and await self.insert(key, [item]):
+                return
+            if current is not None and await self.save(key, [*items, item], current.etag):
+                return
+        # Stored but not listed would be lost from the history for good (a repeat is only
+        # acknowledged): answer 503 so the caller retries, and this intake runs again.
+        raise StateStoreError(f"could not add {item} to {key} (contention)")
+
     async def get(self, key: str) -> Stored | None:
         response = await self._send("GET", f"{self._url}/{quote(key, safe='')}")
         if response.status_code == 204 or not response.content:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any
@@ -17,17 +18,19 @@ from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
 from appkit.tracing import AppTracing
 
-from ._delivery import Deliverer, Sleep
+from ._channels import EmailChannel, channels
+from ._delivery import Deliverer, Jitter, Sleep
 from ._errors import NotifierError
 from ._metrics import NotifierMetrics
+from ._routing import routing_table
 from ._service import Intake, NotificationService
 from ._settings import NotifierSettings
 from ._store import StateStore
-from .schemas import ErrorBody, IntakeResult, NotificationIn, NotificationList
+from .schemas import ErrorBody, IntakeResult, NotificationIn, NotificationList, NotificationOut
 
 logger = logging.getLogger(__name__)
 SIDECAR_ROUTES = ("POST /notifications", "* /dapr")  # the intake, by service invocation
-API_ROUTES = ("GET /notifications",)
+API_ROUTES = ("GET /notifications", "* /dead-letters")
 
 
 def get_service(request: Request) -> NotificationService:
@@ -43,8 +46,11 @@ def create_app(
     *,
     http_client: httpx.AsyncClient | None = None,
     sleep: Sleep | None = None,
+    jitter: Jitter | None = None,
 ) -> FastAPI:
+    """``http_client``, ``sleep`` and ``jitter`` are for tests (transport swap, no waiting)."""
     settings = settings or NotifierSettings.from_env(os.environ)
+    table = routing_table(settings.routes_json, settings.webhook_url)
     metrics = NotifierMetrics()
     tracing = AppTracing(os.environ.get("APP_ID") or "notifier", os.environ)
 
@@ -57,7 +63,8 @@ def create_app(
                 client = await stack.enter_async_context(pooled_client(timeout))
             tracing.instrument_client(client)
             stack.push_async_callback(tracing.close)
-            app.state.service = _service(settings, client, sleep, metrics)
+            hooks = {"sleep": sleep, "jitter": jitter, "metrics": metrics}
+            app.state.service = _service(settings, table, client, hooks)
             logger.info(
                 "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
                 settings.app_host,
@@ -84,24 +91,27 @@ def create_app(
 
 
 def _service(
-    settings: NotifierSettings,
-    client: httpx.AsyncClient,
-    sleep: Sleep | None,
-    metrics: NotifierMetrics,
+    settings: NotifierSettings, table: Any, client: httpx.AsyncClient, hooks: dict[str, Any]
 ) -> NotificationService:
     store = StateStore(
         client, settings.dapr_http_endpoint, settings.state_store, settings.dapr_api_token
     )
-    extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
-    deliverer = Deliverer(
-        client,
-        settings.webhook_url,
-        settings.webhook_attempts,
-        settings.webhook_backoff_seconds,
-        metrics=metrics,
-        **extra,
+    smtp = EmailChannel(
+        settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.http_timeout
     )
-    return NotificationService(store, deliverer, metrics=metrics)
+    by_kind = channels(
+        client,
+        settings.dapr_http_endpoint,
+        settings.dapr_api_token,
+        settings.webhook_secret,
+        smtp,
+        time.time,
+    )
+    extra = {k: v for k, v in hooks.items() if v is not None}
+    deliverer = Deliverer(
+        table, by_kind, settings.webhook_attempts, settings.webhook_backoff_seconds, **extra
+    )
+    return NotificationService(store, deliverer, metrics=hooks.get("metrics"))
 
 
 def _routes(app: FastAPI) -> None:
@@ -116,14 +126,33 @@ def _routes(app: FastAPI) -> None:
             **errors,
             **bad_body,
             200: {"model": IntakeResult, "description": "Repeat of a delivered id."},
+            202: {"model": IntakeResult, "description": "Stored; a channel failed: dead letter."},
         },
         summary="Store and deliver a notification (once per id)",
     )
     async def accept(body: NotificationIn, service: Service, response: Response) -> IntakeResult:
         outcome = await service.accept(body.model_dump())
-        if outcome is Intake.DUPLICATE:
-            response.status_code = status.HTTP_200_OK
+        codes = {Intake.DUPLICATE: status.HTTP_200_OK, Intake.DEAD_LETTER: status.HTTP_202_ACCEPTED}
+        response.status_code = codes.get(outcome, status.HTTP_201_CREATED)
         return IntakeResult(id=body.id, status=outcome.value)
+
+    @app.get(
+        "/dead-letters",
+        response_model=NotificationList,
+        responses=errors,
+        summary="Notifications a channel still refused after its retries",
+    )
+    async def dead_letters(service: Service) -> Any:
+        return {"notifications": await service.dead_letters()}
+
+    @app.post(
+        "/dead-letters/{notification_id}/replay",
+        response_model=NotificationOut,
+        responses={**errors, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+        summary="Deliver a dead letter's failed deliveries again (once)",
+    )
+    async def replay(notification_id: str, service: Service) -> Any:
+        return await service.replay(notification_id)
 
     @app.get(
         "/notifications",

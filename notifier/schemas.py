@@ -22,12 +22,16 @@ class NotificationIn(BaseModel):
 
 class IntakeResult(BaseModel):
     id: str
-    status: str = Field(description="delivered (new) or duplicate (already delivered)")
+    status: str = Field(description="delivered (new), duplicate (seen before), dead_letter")
 
 
 class NotificationOut(NotificationIn):
     delivered: bool
+    status: str = Field(description="pending, delivered, dead_letter, replaying, replayed")
     received_at: str
+    deliveries: list[dict[str, Any]] = Field(
+        default_factory=list, description="Per recipient: channel, status and every attempt."
+    )
 
 
 class NotificationList(BaseModel):

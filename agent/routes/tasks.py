@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from actors import TaskStatus
 
-from ..deps import AgentId, Gateway, TaskId
-from ..schemas import ERRORS, NotificationList, TaskCreate, TaskList, TaskOut, TaskPatch
+from ..deps import AgentId, Gateway, TaskId, get_runtime
+from ..schemas import (
+    ERRORS,
+    NotificationList,
+    SnoozeBody,
+    TaskCreate,
+    TaskList,
+    TaskOut,
+    TaskPatch,
+    UpcomingList,
+)
 
 router = APIRouter(prefix="/agents/{agent_id}", tags=["tasks"], responses=ERRORS)
 
@@ -69,11 +78,50 @@ async def complete_task(agent_id: AgentId, task_id: TaskId, gateway: Gateway) ->
     return await gateway.call(agent_id, "CompleteTask", {"task_id": task_id})
 
 
+@router.post(
+    "/tasks/{task_id}/ack",
+    response_model=TaskOut,
+    summary="Acknowledge a task: its pending reminders and escalations stop (it stays open)",
+)
+async def acknowledge_task(agent_id: AgentId, task_id: TaskId, gateway: Gateway) -> Any:
+    return await gateway.call(agent_id, "AcknowledgeTask", {"task_id": task_id})
+
+
+@router.post(
+    "/tasks/{task_id}/snooze",
+    response_model=TaskOut,
+    summary="Snooze a task: its next notification moves to later",
+)
+async def snooze_task(
+    agent_id: AgentId, task_id: TaskId, body: SnoozeBody, gateway: Gateway
+) -> Any:
+    when = body.model_dump(by_alias=True, exclude_none=True)
+    return await gateway.call(agent_id, "SnoozeTask", {"task_id": task_id, **when})
+
+
+@router.get("/upcoming", response_model=UpcomingList, summary="The next fires of open tasks")
+async def upcoming(
+    agent_id: AgentId, gateway: Gateway, limit: int = Query(50, ge=1, le=1000)
+) -> Any:
+    return await gateway.call(agent_id, "Upcoming", {"limit": limit})
+
+
 @router.get(
     "/notifications", response_model=NotificationList, summary="Notifications this agent sent"
 )
 async def list_notifications(
-    agent_id: AgentId, gateway: Gateway, task_id: str | None = None
+    agent_id: AgentId, gateway: Gateway, request: Request, task_id: str | None = None
 ) -> Any:
     query = {"task_id": task_id} if task_id else {}
-    return await gateway.call(agent_id, "ListNotifications", query)
+    sent = (await gateway.call(agent_id, "ListNotifications", query))["notifications"]
+    status_of = await get_runtime(request).notifier.delivery_status(agent_id, task_id)
+    return {"notifications": [_with_delivery(n, status_of) for n in sent]}
+
+
+def _with_delivery(note: dict[str, Any], status_of: dict[str, Any] | None) -> dict[str, Any]:
+    record = (status_of or {}).get(note["id"])
+    if status_of is None:
+        return {**note, "delivery_status": "unknown"}
+    if record is None:
+        return {**note, "delivery_status": "not_stored"}
+    return {**note, "delivery_status": record["status"], "deliveries": record.get("deliveries", [])}

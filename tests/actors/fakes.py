@@ -37,6 +37,18 @@ class FakeScheduler:
         self.calls.append(("delete", name))
         self.jobs.pop(name, None)
 
+    async def exists(self, name: str) -> bool:
+        return name in self.jobs
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.agents: list[str] = []
+
+    async def add(self, agent_id: str) -> None:
+        if agent_id not in self.agents:
+            self.agents.append(agent_id)
+
 
 class FakeNotifier:
     def __init__(self) -> None:
@@ -47,3 +59,15 @@ class FakeNotifier:
         if self.fail:
             raise RuntimeError("notifier down")
         self.sent.append(notification)
+
+
+async def fire_first(actor: Any, scheduler: FakeScheduler) -> dict[str, Any]:
+    """Fire the earliest job, as the sidecar would: a one-shot job is removed once its fire is
+    answered, unless it was overwritten meanwhile."""
+    name, job = min(scheduler.jobs.items(), key=lambda item: item[1].due_time)
+    answer = await actor.on_reminder_due(job.data)
+    if scheduler.jobs.get(name) is job:
+        del scheduler.jobs[name]
+    assert answer["ok"], answer
+    value: dict[str, Any] = answer["value"]
+    return value

@@ -27,7 +27,7 @@ async def error(call: Any) -> dict[str, Any]:
     return answer["error"]  # type: ignore[no-any-return]
 
 
-async def test_assign_stores_task_and_creates_both_jobs(
+async def test_assign_stores_task_and_creates_the_job_of_its_first_step(
     actor: ProjectManagementAgent, scheduler: FakeScheduler
 ) -> None:
     result = await value(actor.assign_task(assign()))
@@ -36,16 +36,17 @@ async def test_assign_stores_task_and_creates_both_jobs(
     assert task["due_at"] == "2030-01-01T10:00:00Z"
     assert task["remind_at"] == "2030-01-01T09:45:00Z"
     assert task["remind_before"] == "PT15M"
+    assert [f["step"] for f in task["next_fires"]] == ["reminder", "overdue"]
+    assert list(scheduler.jobs) == [job_name("alice", "t1", "reminder")]  # one job per task
     reminder = scheduler.jobs[job_name("alice", "t1", "reminder")]
-    overdue = scheduler.jobs[job_name("alice", "t1", "overdue")]
     assert reminder.due_time.isoformat() == "2030-01-01T09:45:00+00:00"
-    assert overdue.due_time.isoformat() == "2030-01-01T10:00:00+00:00"
     assert reminder.data == {
         "actorType": "ProjectManagementAgent",
         "actorId": "alice",
         "taskId": "t1",
         "kind": "reminder",
         "scheduleVersion": 1,
+        "step": "reminder",
     }
 
 
@@ -74,7 +75,7 @@ async def test_repeated_create_with_same_id_is_idempotent(
     await value(actor.assign_task(assign()))
     again = await value(actor.assign_task(assign()))
     assert again["created"] is False
-    assert len(scheduler.calls) == 2
+    assert len(scheduler.calls) == 1
     err = await error(actor.assign_task(assign(title="Other")))
     assert err["errorCode"] == "ERR_TASK_ID_CONFLICT"
 
@@ -120,9 +121,10 @@ async def test_reschedule_overwrites_jobs_and_bumps_version(
     await value(actor.assign_task(assign()))
     task = await value(actor.update_task({"task_id": "t1", "due_at": "2030-01-02T10:00:00Z"}))
     assert task["schedule_version"] == 2
-    job = scheduler.jobs[job_name("alice", "t1", "overdue")]
+    job = scheduler.jobs[job_name("alice", "t1", "reminder")]
     assert job.data["scheduleVersion"] == 2
     assert job.due_time.day == 2
+    assert len(scheduler.jobs) == 1
 
 
 async def test_retitle_keeps_schedule(
@@ -131,7 +133,7 @@ async def test_retitle_keeps_schedule(
     await value(actor.assign_task(assign()))
     task = await value(actor.update_task({"task_id": "t1", "title": "New title"}))
     assert (task["title"], task["schedule_version"]) == ("New title", 1)
-    assert len(scheduler.calls) == 2
+    assert len(scheduler.calls) == 1
 
 
 async def test_reassign_and_lead_time_change_reschedule(actor: ProjectManagementAgent) -> None:
@@ -222,7 +224,7 @@ async def test_fire_for_closed_or_missing_task_is_dropped(
     actor: ProjectManagementAgent, scheduler: FakeScheduler, notifier: FakeNotifier
 ) -> None:
     await value(actor.assign_task(assign()))
-    data = scheduler.jobs[job_name("alice", "t1", "overdue")].data
+    data = scheduler.jobs[job_name("alice", "t1", "reminder")].data
     await value(actor.complete_task({"task_id": "t1"}))
     assert await value(actor.on_reminder_due(data)) == {"outcome": "closed"}
     gone = {**data, "taskId": "nope"}

@@ -43,11 +43,16 @@ def test_job_names_are_safe_and_parse_back(agent: str, task: str, kind: str) -> 
 
 
 @given(ids, ids)
-def test_names_differ_by_kind_and_ids(agent: str, task: str) -> None:
-    names = {job_name(agent, task, k) for k in JOB_KINDS} | {
-        job_name(agent + "x", task, "reminder")
-    }
-    assert len(names) == 3
+def test_names_differ_by_step_and_ids(agent: str, task: str) -> None:
+    steps = [*JOB_KINDS, "reminder2", "escalation3"]
+    names = {job_name(agent, task, k) for k in steps} | {job_name(agent + "x", task, "reminder")}
+    assert len(names) == len(steps) + 1
+
+
+def test_numbered_steps_parse_back_to_their_kind() -> None:
+    parsed = parse_job_name(job_name("a", "t", "escalation12"), JOB_KINDS)
+    assert parsed is not None
+    assert (parsed.kind, parsed.step, parsed.task_id) == ("escalation", "escalation12", "t")
 
 
 def test_long_ids_use_the_hashed_form() -> None:

@@ -18,6 +18,7 @@ _JOBS = re.compile(r"/(?P<version>v1\.0(?:-alpha1)?)/jobs/(?P<name>[^/]+)")
 class FakeSidecar:
     def __init__(self) -> None:
         self.state: dict[str, bytes] = {}
+        self.app_state: dict[str, tuple[Any, int]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []
         self.requests: list[httpx.Request] = []
@@ -39,6 +40,8 @@ class FakeSidecar:
             return self._job(request, match["name"])
         if path == "/v1.0/invoke/notifier/method/notifications":
             return self._notify(request)
+        if path.startswith("/v1.0/state/statestore"):
+            return self._state_api(request, path.removeprefix("/v1.0/state/statestore"))
         return httpx.Response(404, json={"errorCode": "ERR_DIRECT_INVOKE", "message": path})
 
     async def _actor(
@@ -88,8 +91,26 @@ class FakeSidecar:
             )
         return httpx.Response(200, json={"name": name, **self.jobs[name]})
 
+    def _state_api(self, request: httpx.Request, rest: str) -> httpx.Response:
+        """The app's own keys (first-write and ETags, as the notifier's fake)."""
+        if request.method == "GET":
+            found = self.app_state.get(rest.lstrip("/"))
+            if found is None:
+                return httpx.Response(204)
+            return httpx.Response(200, json=found[0], headers={"etag": str(found[1])})
+        for item in json.loads(request.content):
+            current = self.app_state.get(item["key"])
+            guarded = item.get("options", {}).get("concurrency") == "first-write"
+            if guarded and (str(current[1]) if current else None) != item.get("etag"):
+                return httpx.Response(409, json={"errorCode": "ERR_STATE_SAVE", "message": "etag"})
+            self.app_state[item["key"]] = (item["value"], (current[1] + 1) if current else 1)
+        return httpx.Response(204)
+
     def _notify(self, request: httpx.Request) -> httpx.Response:
         if self.notifier_down:
             return httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "down"})
+        if request.method == "GET":  # the notifier's history, each notification delivered
+            notes = [{**n, "status": "delivered", "deliveries": []} for n in self.notifications]
+            return httpx.Response(200, json={"notifications": notes})
         self.notifications.append(json.loads(request.content))
         return httpx.Response(200, json={"status": "stored"})

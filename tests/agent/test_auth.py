@@ -20,6 +20,7 @@ USER_SENDS = {"authorization": f"Bearer {API_KEY}"}
 TASK = {"id": "t1", "title": "Write report", "assignee": "bob", "due_at": "2030-01-01T10:00:00Z"}
 RECORD = {"actorType": "ProjectManagementAgent", "actorId": "alice", "taskId": "t1"}
 OVERDUE = job_name("alice", "t1", "overdue")
+REMINDER = job_name("alice", "t1", "reminder")  # the job a new task has: its first step's
 
 # (method, path, body) per route family
 SIDECAR_CALLS = [
@@ -112,25 +113,25 @@ async def test_api_routes_serve_a_caller_with_the_key(
     assert response.status_code != 401, response.text
 
 
-async def test_a_forged_overdue_fire_sends_nothing_and_the_real_one_works(
+async def test_a_forged_fire_sends_nothing_and_the_real_one_works(
     client: httpx.AsyncClient, sidecar: FakeSidecar
 ) -> None:
     assert (await client.post("/agents/alice/tasks", json=TASK, headers=USER_SENDS)).is_success
-    data = sidecar.jobs[OVERDUE]["data"]
-    forged = await client.post(f"/job/{OVERDUE}", json=data)
+    data = sidecar.jobs[REMINDER]["data"]
+    forged = await client.post(f"/job/{REMINDER}", json=data)
     assert (forged.status_code, sidecar.notifications) == (401, [])
-    real = await client.post(f"/job/{OVERDUE}", json=data, headers=SIDECAR_SENDS)
+    real = await client.post(f"/job/{REMINDER}", json=data, headers=SIDECAR_SENDS)
     assert real.json()["outcome"] == "notify"
-    assert [n["kind"] for n in sidecar.notifications] == ["overdue"]
+    assert [n["kind"] for n in sidecar.notifications] == ["reminder"]
 
 
 async def test_lab_delete_without_the_key_keeps_the_job(
     client: httpx.AsyncClient, sidecar: FakeSidecar
 ) -> None:
     await client.post("/agents/alice/tasks", json=TASK, headers=USER_SENDS)
-    response = await client.delete(f"/programmatic/delete-task/{OVERDUE}")
+    response = await client.delete(f"/programmatic/delete-task/{REMINDER}")
     assert response.status_code == 401
-    assert OVERDUE in sidecar.jobs
+    assert REMINDER in sidecar.jobs
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/docs", "/openapi.json"])

@@ -32,7 +32,7 @@ async def test_stale_fire_after_reschedule_is_acknowledged(
     client: httpx.AsyncClient, sidecar: FakeSidecar
 ) -> None:
     await client.post("/agents/alice/tasks", json=TASK)
-    name = job_name("alice", "t1", "overdue")
+    name = job_name("alice", "t1", "reminder")
     old = sidecar.jobs[name]["data"]
     await client.patch("/agents/alice/tasks/t1", json={"due_at": "2030-01-01T11:00:00Z"})
     response = await client.post(f"/job/{name}", json=old)

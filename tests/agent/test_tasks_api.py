@@ -89,8 +89,9 @@ async def test_patch_reschedules_and_overwrites_jobs(
     response = await client.patch(f"{TASKS}/t1", json={"due_at": "2030-01-02T10:00:00Z"})
     assert response.status_code == 200
     assert response.json()["schedule_version"] == 2
-    overdue = sidecar.jobs[job_name("alice", "t1", "overdue")]
-    assert (overdue["dueTime"], overdue["data"]["scheduleVersion"]) == ("2030-01-02T10:00:00Z", 2)
+    reminder = sidecar.jobs[job_name("alice", "t1", "reminder")]
+    assert (reminder["dueTime"], reminder["data"]["scheduleVersion"]) == ("2030-01-02T09:45:00Z", 2)
+    assert list(sidecar.jobs) == [job_name("alice", "t1", "reminder")]
 
 
 async def test_delete_cancels_and_removes_jobs(
@@ -140,3 +141,66 @@ async def test_openapi_documents_the_api(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"post", "get"} <= set(paths["/agents/{agent_id}/tasks"])
     assert {"get", "patch", "delete"} <= set(paths["/agents/{agent_id}/tasks/{task_id}"])
+
+
+PLAN = {"reminders": ["PT1H", "PT30M"], "escalation": {"escalate_to": ["lead"], "every": "PT4H"}}
+
+
+async def test_plan_ack_snooze_and_upcoming_over_http(
+    client: httpx.AsyncClient, sidecar: FakeSidecar
+) -> None:
+    created = await client.post(TASKS, json=body(due_at="2030-01-01T12:00:00Z", **PLAN))
+    assert created.status_code == 201, created.text
+    assert [f["step"] for f in created.json()["next_fires"]][:3] == [
+        "reminder",
+        "reminder2",
+        "overdue",
+    ]
+    snoozed = await client.post(f"{TASKS}/t1/snooze", json={"for": "PT2H15M"})
+    assert snoozed.status_code == 200, snoozed.text
+    assert snoozed.json()["next_fires"][0]["at"] == "2030-01-01T11:15:00Z"
+    assert sidecar.jobs[job_name("alice", "t1", "reminder")]["dueTime"] == "2030-01-01T11:15:00Z"
+    upcoming = await client.get("/agents/alice/upcoming", params={"limit": 2})
+    assert upcoming.status_code == 200, upcoming.text
+    assert [f["step"] for f in upcoming.json()["upcoming"]] == ["reminder", "reminder2"]
+    acked = await client.post(f"{TASKS}/t1/ack")
+    assert acked.status_code == 200 and acked.json()["next_fires"] == [], acked.text
+    assert sidecar.jobs == {}
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "field"),
+    [
+        ({"recurrence": "FREQ=SOMETIMES"}, "ERR_INVALID_RECURRENCE", "recurrence"),
+        ({"reminders": ["P1D", "a while"]}, "ERR_INVALID_DURATION", "reminders.1"),
+        (
+            {"escalation": {"escalate_to": ["x"], "every": "often"}},
+            "ERR_INVALID_DURATION",
+            "escalation.every",
+        ),
+        ({"time_zone": "Moon/Base"}, "ERR_INVALID_TIME", "time_zone"),
+    ],
+)
+async def test_bad_plan_or_rule_is_422_naming_the_field_and_stores_nothing(
+    client: httpx.AsyncClient, sidecar: FakeSidecar, fields: dict[str, Any], code: str, field: str
+) -> None:
+    response = await client.post(TASKS, json=body(**fields))
+    assert response.status_code == 422, response.text
+    assert (response.json()["errorCode"], response.json()["details"]["field"]) == (code, field)
+    assert sidecar.jobs == {}
+    assert (await client.get(TASKS)).json() == {"tasks": []}
+
+
+async def test_bad_snooze_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, sidecar: FakeSidecar
+) -> None:
+    before = (await client.post(TASKS, json=body())).json()
+    response = await client.post(f"{TASKS}/t1/snooze", json={"for": "two hours"})
+    assert response.status_code == 422, response.text
+    assert (response.json()["errorCode"], response.json()["details"]["field"]) == (
+        "ERR_INVALID_DURATION",
+        "for",
+    )
+    assert (await client.get(f"{TASKS}/t1")).json() == before
+    missing = await client.post(f"{TASKS}/nope/ack")
+    assert missing.status_code == 404

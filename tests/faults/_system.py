@@ -93,19 +93,60 @@ async def poll(check: Callable[[], Awaitable[Any]], timeout: float, interval: fl
             await asyncio.sleep(interval)
 
 
+RECURRENCE_EVERY = 8  # seconds between the instances of a recurring soak task
+RECURRENCE_COUNT = 3
+ESCALATION_EVERY = 2  # seconds between escalations
+ESCALATION_MAX = 3
+
+
 @dataclass(frozen=True)
 class Planned:
-    """One assigned task as the agent answered it."""
+    """One assigned task as the agent answered it, and what its plan must produce."""
 
     agent_id: str
     task_id: str
     due_at: datetime
     remind_at: datetime
+    shape: str = "plain"  # plain, escalating (three escalations), recurring (three instances)
 
     def expected(self) -> dict[str, datetime]:
-        """Notification id -> the earliest moment it may exist."""
-        base = f"{self.agent_id}:{self.task_id}"
-        return {f"{base}:reminder:1": self.remind_at, f"{base}:overdue:1": self.due_at}
+        """Notification id -> the earliest moment it may exist (an independent reckoning of the
+        plan: a lead time before due, the due time, escalations every few seconds after it)."""
+        lead = self.due_at - self.remind_at
+        found: dict[str, datetime] = {}
+        for task_id, due in self._instances():
+            base = f"{self.agent_id}:{task_id}"
+            found |= {f"{base}:reminder:1": due - lead, f"{base}:overdue:1": due}
+            if self.shape == "escalating":
+                for k in range(ESCALATION_MAX):
+                    step = "escalation" if k == 0 else f"escalation{k + 1}"
+                    found[f"{base}:{step}:1"] = due + timedelta(seconds=k * ESCALATION_EVERY)
+        return found
+
+    def _instances(self) -> list[tuple[str, datetime]]:
+        if self.shape != "recurring":
+            return [(self.task_id, self.due_at)]
+        start = self.due_at.replace(microsecond=0)  # RRULE instants are whole seconds
+        later = [
+            (f"{self.task_id}.{k + 1}", start + timedelta(seconds=k * RECURRENCE_EVERY))
+            for k in range(1, RECURRENCE_COUNT)
+        ]
+        return [(self.task_id, self.due_at), *later]
+
+    @property
+    def last_due(self) -> datetime:
+        return max(self.expected().values())
+
+
+def plan_fields(shape: str) -> dict[str, Any]:
+    """The task fields that give a soak task its shape."""
+    if shape == "escalating":
+        every = f"PT{ESCALATION_EVERY}S"
+        return {"escalation": {"escalate_to": ["lead"], "every": every, "max": ESCALATION_MAX}}
+    if shape == "recurring":
+        rule = f"FREQ=SECONDLY;INTERVAL={RECURRENCE_EVERY};COUNT={RECURRENCE_COUNT}"
+        return {"recurrence": rule}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -299,6 +340,7 @@ class System:
         task_id: str,
         due_at: datetime,
         remind_before: str,
+        shape: str = "plain",
     ) -> Planned:
         body = {
             "id": task_id,
@@ -306,6 +348,7 @@ class System:
             "assignee": f"owner-of-{agent_id}",
             "due_at": due_at.isoformat(timespec="milliseconds"),
             "remind_before": remind_before,
+            **plan_fields(shape),
         }
         url = f"{self.agent_url}/agents/{agent_id}/tasks"
         response = await client.post(url, json=body, timeout=30)
@@ -314,9 +357,8 @@ class System:
                 f"assign {agent_id}/{task_id}: {response.status_code} {response.text}"
             )
         task = response.json()
-        return Planned(
-            agent_id, task_id, _parse_time(task["due_at"]), _parse_time(task["remind_at"])
-        )
+        due, remind = _parse_time(task["due_at"]), _parse_time(task["remind_at"])
+        return Planned(agent_id, task_id, due, remind, shape)
 
     async def assign_spread(
         self,
@@ -330,18 +372,19 @@ class System:
         concurrency: int = 8,
     ) -> list[Planned]:
         """``tasks`` tasks over ``agents`` agents, reminders spread over ``window`` seconds from
-        ``first_reminder``; the lead time is 3-6 s, given in Go or ISO 8601 form."""
+        ``first_reminder``; the lead time is 3-6 s, given in Go or ISO 8601 form. Every fifth
+        task escalates three times after due, every fifth recurs three times."""
         specs = []
         for i in range(tasks):
             before = rng.randint(3, 6)
             remind_at = first_reminder + timedelta(seconds=rng.uniform(0, window))
             text = rng.choice([f"{before}s", f"PT{before}S"])
-            specs.append(
-                (f"agent-{i % agents}", f"t{i:05d}", remind_at + timedelta(seconds=before), text)
-            )
+            due = remind_at + timedelta(seconds=before)
+            shape = {0: "escalating", 1: "recurring"}.get(i % 5, "plain")
+            specs.append((f"agent-{i % agents}", f"t{i:05d}", due, text, shape))
         gate = asyncio.Semaphore(concurrency)
 
-        async def one(spec: tuple[str, str, datetime, str]) -> Planned:
+        async def one(spec: tuple[str, str, datetime, str, str]) -> Planned:
             async with gate:
                 return await self.assign(client, *spec)
 
@@ -415,8 +458,9 @@ class System:
 
 
 def _slot(notification: dict[str, Any]) -> tuple[str, str, str]:
-    """One reminder = one (agent, task, kind); a second stored version of it is a duplicate."""
-    return notification["agent_id"], notification["task_id"], notification["kind"]
+    """One fire = one (agent, task, step); a second stored version of it is a duplicate."""
+    step = notification.get("step") or notification["kind"]
+    return notification["agent_id"], notification["task_id"], step
 
 
 def _early(record: dict[str, Any], earliest: datetime) -> bool:
@@ -456,7 +500,7 @@ async def run_fault_scenario(
             plan = kill_plan(rng, window + 3, kills, victims)
             window_start = time.monotonic() + (first - datetime.now(UTC)).total_seconds()
             done = await system.run_kills(client, plan, window_start)
-            last_due = max(p.due_at for p in planned)
+            last_due = max(p.last_due for p in planned)
             remaining = (last_due - datetime.now(UTC)).total_seconds()
             await system.wait_for_all(planned, max(0.0, remaining) + settle)
             verdict = await system.verdict(client, planned)

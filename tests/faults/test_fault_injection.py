@@ -1,6 +1,7 @@
 """Fault suite (short): kill -9 the pm-agent sidecar, the agent app and the notifier app at
-seeded-random moments while reminders come due; every reminder must be stored exactly once,
-none early, none lost. The long version is ``bench/fault_soak.py``.
+seeded-random moments while reminders come due (a fifth of the tasks escalate three times, a
+fifth recur three times); every notification must be stored exactly once, none early, none
+lost. The long version is ``bench/fault_soak.py``.
 
 Tune with ``FAULT_TASKS`` (default 60) and ``FAULT_SEED`` (default 1234).
 """
@@ -70,4 +71,4 @@ def _judge(verdict: Verdict, record_property: pytest.RecordProperty, *, kills: i
     assert not verdict.unexpected, verdict.summary()
     assert not verdict.undelivered, verdict.summary()
     assert not verdict.not_listed, verdict.summary()
-    assert verdict.delivered_once == verdict.expected == 2 * verdict.tasks
+    assert verdict.delivered_once == verdict.expected > 2 * verdict.tasks  # plans add more

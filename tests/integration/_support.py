@@ -186,6 +186,7 @@ class System:
         app_tokens: dict[str, str] | None = None,
         app_env: dict[str, str] | None = None,
         sidecar_args: Sequence[str] = (),
+        notifier_env: dict[str, str] | None = None,
     ) -> None:
         """``app_tokens``: app id -> APP_API_TOKEN, given to that app and to its sidecar;
         ``app_env`` goes to both apps, ``sidecar_args`` to both ``sidecar run``."""
@@ -223,6 +224,7 @@ class System:
                 "DAPR_HTTP_PORT": str(self.notifier_sidecar.http_port),
                 **tokens.get(NOTIFIER_ID, {}),
                 **(app_env or {}),
+                **(notifier_env or {}),
             },
             self.logs / "notifier.log",
         )
@@ -382,11 +384,12 @@ async def running_system(
     root: Path,
     agent_env: dict[str, str] | None = None,
     app_tokens: dict[str, str] | None = None,
+    notifier_env: dict[str, str] | None = None,
     **options: Any,
 ) -> AsyncIterator[System]:
     """A started :class:`System` (``options``: its ``app_env``, ``sidecar_args``); every process
     is stopped on the way out, even on failure."""
-    system = System(root, agent_env, app_tokens, **options)
+    system = System(root, agent_env, app_tokens, notifier_env=notifier_env, **options)
     try:
         await system.start()
         yield system

@@ -33,7 +33,7 @@ async def client(
         webhook_url="http://hooks.test/notify",
     )
     async with httpx.AsyncClient(transport=sidecar.transport()) as outbound:
-        app = create_app(settings, http_client=outbound, sleep=no_sleep)
+        app = create_app(settings, http_client=outbound, sleep=no_sleep, jitter=lambda d: d)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://n.test") as http:

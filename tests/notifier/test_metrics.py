@@ -37,7 +37,6 @@ async def test_outcomes_by_channel_and_the_due_to_stored_latency(
     assert (await client.post("/notifications", json=note("a:1"))).status_code == 200
     found = await samples(client)
     total = "pm_notifier_notifications_total"
-    assert found[(total, (("channel", "log"), ("outcome", "delivered")))] == 1
     assert found[(total, (("channel", "webhook"), ("outcome", "delivered")))] == 1
     assert found[(total, (("channel", "intake"), ("outcome", "duplicate")))] == 1
     latency = "pm_notifier_due_to_stored_seconds"

@@ -66,17 +66,71 @@ async def test_webhook_is_retried_with_backoff(
     assert sleeps == [0.5, 1.0]
 
 
-async def test_failed_delivery_answers_502_and_a_retry_delivers(
+async def test_delivery_failing_after_its_retries_is_a_dead_letter_replayed_once(
     client: httpx.AsyncClient, sidecar: FakeStateSidecar
 ) -> None:
     sidecar.webhook_failures = 3
     failed = await client.post("/notifications", json=note())
-    assert (failed.status_code, failed.json()["errorCode"]) == (502, "ERR_DELIVERY_FAILED")
-    retried = await client.post("/notifications", json=note())
-    assert (retried.status_code, retried.json()["status"]) == (201, "delivered")
-    third = await client.post("/notifications", json=note())
-    assert third.json()["status"] == "duplicate"
-    assert len(sidecar.webhook_calls) == 4
+    assert (failed.status_code, failed.json()["status"]) == (202, "dead_letter")
+    again = await client.post("/notifications", json=note())  # the agent's retry: no redelivery
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    assert len(sidecar.webhook_calls) == 3
+    (dead,) = (await client.get("/dead-letters")).json()["notifications"]
+    assert (dead["id"], dead["status"], dead["delivered"]) == (
+        "alice:t1:reminder:1",
+        "dead_letter",
+        False,
+    )
+    (delivery,) = dead["deliveries"]
+    assert [a["ok"] for a in delivery["attempts"]] == [False, False, False]
+    assert delivery["attempts"][0]["error"].endswith("status 503")
+
+    replayed = await client.post("/dead-letters/alice:t1:reminder:1/replay")
+    assert replayed.status_code == 200, replayed.text
+    assert (replayed.json()["status"], replayed.json()["delivered"]) == ("replayed", True)
+    assert [a["ok"] for a in replayed.json()["deliveries"][0]["attempts"]] == [False] * 3 + [True]
+    twice = await client.post("/dead-letters/alice:t1:reminder:1/replay")
+    assert twice.json()["status"] == "replayed"
+    assert len(sidecar.webhook_calls) == 4  # delivered once on replay
+    assert (await client.get("/dead-letters")).json() == {"notifications": []}
+    (listed,) = (await client.get("/notifications")).json()["notifications"]
+    assert listed["status"] == "replayed"
+
+
+async def test_replay_of_an_unknown_or_delivered_id_is_404(client: httpx.AsyncClient) -> None:
+    await client.post("/notifications", json=note())
+    for nid in ("alice:t1:reminder:1", "nope"):
+        response = await client.post(f"/dead-letters/{nid}/replay")
+        assert (response.status_code, response.json()["errorCode"]) == (
+            404,
+            "ERR_DEAD_LETTER_NOT_FOUND",
+        )
+
+
+async def test_a_replay_that_fails_again_stays_a_dead_letter(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    sidecar.webhook_failures = 6
+    await client.post("/notifications", json=note())
+    replayed = await client.post("/dead-letters/alice:t1:reminder:1/replay")
+    assert (replayed.json()["status"], len(replayed.json()["deliveries"][0]["attempts"])) == (
+        "dead_letter",
+        6,
+    )
+    assert len((await client.get("/dead-letters")).json()["notifications"]) == 1
+
+
+async def test_a_record_stored_before_statuses_still_reads(
+    client: httpx.AsyncClient, sidecar: FakeStateSidecar
+) -> None:
+    old = {"notification": note(), "delivered": True, "received_at": "2030-01-01T09:00:00Z"}
+    sidecar.rows["notification-alice:t1:reminder:1"] = (old, "e1")
+    sidecar.rows["notifications-agents"] = (["alice"], "e2")
+    sidecar.rows["notifications-index-alice"] = (["alice:t1:reminder:1"], "e3")
+    again = await client.post("/notifications", json=note())
+    assert again.json()["status"] == "duplicate" and sidecar.webhook_calls == []
+    (listed,) = (await client.get("/notifications")).json()["notifications"]
+    assert (listed["status"], listed["delivered"]) == ("delivered", True)
 
 
 async def test_history_filters_by_agent_and_task(client: httpx.AsyncClient) -> None:
