@@ -1,7 +1,7 @@
 """``GET /v1.0/secrets/{store}/{key}`` and ``/v1.0/secrets/{store}/bulk`` (daprd's secrets API).
 
-Answers as ``pkg/api/universal/secrets.go``: no secret store at all is 500
-``ERR_SECRET_STORES_NOT_CONFIGURED``, an unknown store 401 ``ERR_SECRET_STORE_NOT_FOUND``, a
+Answers as ``pkg/api/universal/secrets.go`` (``secrets.operations``): no secret store at all is
+500 ``ERR_SECRET_STORES_NOT_CONFIGURED``, an unknown store 401 ``ERR_SECRET_STORE_NOT_FOUND``, a
 secret the store cannot give 500 ``ERR_SECRET_GET``; a secret is a JSON object of its values,
 bulk an object of secrets.
 """
@@ -12,38 +12,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..dapr_errors import DaprError
-from ..secrets import SecretNotFoundError, SecretStore
+from ..secrets import operations
 from ..services import ApiServices
 from ..web import json_response
 
 
-def _store(request: Request) -> SecretStore:
+def _services(request: Request) -> ApiServices:
     services: ApiServices = request.app.state.services
-    stores = services.secret_stores
-    if not stores:
-        raise DaprError(500, "ERR_SECRET_STORES_NOT_CONFIGURED", "secret store is not configured")
-    name = request.path_params["store"]
-    store = stores.get(name)
-    if store is None:
-        message = f"failed finding secret store with key {name}"
-        raise DaprError(401, "ERR_SECRET_STORE_NOT_FOUND", message)
-    return store
+    return services
 
 
 async def get_secret(request: Request) -> Response:
-    store = _store(request)
-    key = request.path_params["key"]
-    try:
-        secret = store.get(key)
-    except SecretNotFoundError as exc:
-        message = f"failed getting secret with key {key} from secret store {store.name}: {exc}"
-        raise DaprError(500, "ERR_SECRET_GET", message) from exc
-    return json_response(secret)
+    stores = _services(request).secret_stores
+    params = request.path_params
+    return json_response(operations.get_secret(stores, params["store"], params["key"]))
 
 
 async def bulk_secrets(request: Request) -> Response:
-    return json_response(_store(request).bulk())
+    stores = _services(request).secret_stores
+    return json_response(operations.bulk_secrets(stores, request.path_params["store"]))
 
 
 routes = [

@@ -16,6 +16,7 @@ from ._invoke import InvokeRpcs
 from ._jobs import JobRpcs
 from ._platform import PlatformRpcs
 from ._pubsub import PubSubRpcs
+from ._secrets import SecretRpcs
 from ._state import StateRpcs
 from ._unserved import answering, rule_for
 
@@ -23,7 +24,14 @@ DAPR_SERVICE = dapr_pb2.DESCRIPTOR.services_by_name["Dapr"]
 
 
 class DaprApi(
-    StateRpcs, JobRpcs, InvokeRpcs, ActorRpcs, PubSubRpcs, PlatformRpcs, dapr_pb2_grpc.DaprServicer
+    StateRpcs,
+    JobRpcs,
+    InvokeRpcs,
+    ActorRpcs,
+    PubSubRpcs,
+    PlatformRpcs,
+    SecretRpcs,
+    dapr_pb2_grpc.DaprServicer,
 ):
     """Every RPC of the installed proto: served, or answered as daprd answers without the
     building block (``_unserved``)."""

@@ -65,7 +65,6 @@ _NO_CONFIG = _fixed(
     "configuration stores not configured",
     "ERR_CONFIGURATION_STORE_NOT_CONFIGURED",
 )
-_NO_SECRETS = _fixed(Code.FAILED_PRECONDITION, "secret store is not configured")
 _CRYPTO = _fixed(
     Code.INVALID_ARGUMENT, "invalid request: first message does not contain the required options"
 )
@@ -73,8 +72,6 @@ _SUBTLE = _fixed(Code.UNIMPLEMENTED, "this API is currently not implemented")
 _PROXY = _fixed(Code.UNKNOWN, PROXY_ERROR)
 
 RULES: dict[str, Rule] = {
-    "GetSecret": _NO_SECRETS,
-    "GetBulkSecret": _NO_SECRETS,
     "InvokeBinding": _binding,
     "GetConfigurationAlpha1": _NO_CONFIG,
     "GetConfiguration": _NO_CONFIG,

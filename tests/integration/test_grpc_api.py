@@ -56,10 +56,11 @@ spec:
 class System:
     """The app and its sidecar, and what a test needs to reach them."""
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Path, env: dict[str, str] | None = None, extra: str = "") -> None:
         resources = root / "resources"
         resources.mkdir(parents=True)
-        (resources / "components.yaml").write_text(COMPONENTS.format(db=root / "state.db"))
+        components = COMPONENTS.format(db=root / "state.db") + extra
+        (resources / "components.yaml").write_text(components)
         port = free_port()
         self.app = Process(
             "grpc-app", [sys.executable, str(APP), str(port)], log=root / "app.log", env={}
@@ -392,5 +393,45 @@ def test_api_token_is_required_on_grpc(tmp_path: Path, monkeypatch: pytest.Monke
         while system.sidecar.alive() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not system.sidecar.alive(), system.sidecar.describe()
+    finally:
+        system.stop()
+
+
+# secrets ---------------------------------------------------------------------------------------
+
+SECRET_FILE_STORE = """\
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: files
+spec:
+  type: secretstores.local.file
+  version: v1
+  metadata:
+    - name: secretsFile
+      value: "{path}"
+"""
+
+
+@pytest.mark.local_only("the daprd built here has no secret stores")
+def test_secrets_over_grpc_come_from_the_secret_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"db": {"password": "pw"}, "plain": "v"}))
+    system = System(tmp_path, extra=SECRET_FILE_STORE.format(path=secrets)).start()
+    monkeypatch.setattr(settings, "DAPR_HTTP_ENDPOINT", system.sidecar.url)
+    monkeypatch.setattr(settings, "DAPR_API_TOKEN", None)
+    try:
+        with DaprClient(address=system.address) as c:
+            assert c.get_secret("files", "plain").secret == {"plain": "v"}
+            bulk = c.get_bulk_secret("files").secrets
+            assert bulk == {"db:password": {"db:password": "pw"}, "plain": {"plain": "v"}}
+            missing = _refused(lambda: c.get_secret("files", "nope"), grpc.StatusCode.INTERNAL)
+            assert "failed getting secret with key nope from secret store files" in str(missing)
+            _refused(lambda: c.get_secret("nostore", "plain"), grpc.StatusCode.INVALID_ARGUMENT)
+        http = httpx.get(f"{system.sidecar.url}/v1.0/secrets/files/plain")
+        assert (http.status_code, http.json()) == (200, {"plain": "v"})
     finally:
         system.stop()
