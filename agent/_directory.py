@@ -44,7 +44,13 @@ class StateDirectory:
         try:
             await self._sidecar.request("POST", self._path, json_body=[item])
         except SidecarError as exc:
-            if exc.status == 409:
-                return False
+            if exc.status == 409 or (etag is None and await self._exists()):
+                return False  # someone else wrote it first: read it again and retry
             raise
         return True
+
+    async def _exists(self) -> bool:
+        """After a refused first insert: whether the key exists now. daprd refuses a first-write
+        onto an existing key with 409 on sqlite but 500 on Redis and PostgreSQL."""
+        _, etag = await self._read()
+        return etag is not None
