@@ -93,6 +93,16 @@ class FakeSidecar:
 
     def _state_api(self, request: httpx.Request, rest: str) -> httpx.Response:
         """The app's own keys (first-write and ETags, as the notifier's fake)."""
+        if rest == "/bulk":
+            keys = json.loads(request.content)["keys"]
+            found_all = [(key, self.app_state.get(key)) for key in keys]
+            return httpx.Response(
+                200,
+                json=[
+                    {"key": k, "data": v[0], "etag": str(v[1])} if v else {"key": k}
+                    for k, v in found_all
+                ],
+            )
         if request.method == "GET":
             found = self.app_state.get(rest.lstrip("/"))
             if found is None:
