@@ -370,6 +370,7 @@ class System:
         first_reminder: datetime,
         window: float,
         concurrency: int = 8,
+        prefix: str = "t",
     ) -> list[Planned]:
         """``tasks`` tasks over ``agents`` agents, reminders spread over ``window`` seconds from
         ``first_reminder``; the lead time is 3-6 s, given in Go or ISO 8601 form. Every fifth
@@ -381,7 +382,7 @@ class System:
             text = rng.choice([f"{before}s", f"PT{before}S"])
             due = remind_at + timedelta(seconds=before)
             shape = {0: "escalating", 1: "recurring"}.get(i % 5, "plain")
-            specs.append((f"agent-{i % agents}", f"t{i:05d}", due, text, shape))
+            specs.append((f"agent-{i % agents}", f"{prefix}{i:05d}", due, text, shape))
         gate = asyncio.Semaphore(concurrency)
 
         async def one(spec: tuple[str, str, datetime, str, str]) -> Planned:
