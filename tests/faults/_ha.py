@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from tests.integration._processes import WAIT, AppProcess, Process, free_ports, scrubbed_env
-from tests.realdapr._procs import binary, write_config
+from tests.realdapr._procs import DaprdFlags, binary, write_config
 
 from ._resp import RedisReader
 from ._system import AGENT, NOTIFIER, Kill, System
@@ -123,15 +123,21 @@ class DaprdApp:
         http, grpc, internal, metrics, app = free_ports(5)
         self.url, self.app_url = f"http://127.0.0.1:{http}", f"http://127.0.0.1:{app}"
         app_id = AGENT if module == "agent" else NOTIFIER
-        args = [str(binary("daprd")), "--app-id", app_id, "--app-port", str(app)]
-        args += ["--dapr-http-port", str(http), "--dapr-grpc-port", str(grpc)]
-        args += ["--dapr-internal-grpc-port", str(internal), "--metrics-port", str(metrics)]
-        args += ["--dapr-listen-addresses", "127.0.0.1", "--log-level", "info"]
-        args += ["--placement-host-address", planes.placement, "--resources-path", planes.res]
-        args += ["--scheduler-host-address", planes.scheduler, "--config", planes.config]
+        flags = DaprdFlags(
+            app_id,
+            Path(planes.res),
+            Path(planes.config),
+            planes.scheduler,
+            planes.placement,
+            app,
+            http_port=http,
+            grpc_port=grpc,
+            internal_grpc_port=internal,
+            metrics_port=metrics,
+        )
         logs = root / "logs"
         env_d = scrubbed_env("DAPR_", "APP_", "NAMESPACE")
-        daprd = Process(f"{name}-daprd", args, log=logs / f"{name}-daprd.log", env=env_d)
+        daprd = Process(f"{name}-daprd", flags.args(), log=logs / f"{name}-daprd.log", env=env_d)
         proc = AppProcess(module, app, {**env, "DAPR_HTTP_PORT": str(http)}, logs / f"{name}.log")
         self.port = str(internal)  # placement lists this daprd as <host address>:<this port>
         self.unit = Unit(
