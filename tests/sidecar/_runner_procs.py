@@ -42,6 +42,35 @@ TINY_APP = textwrap.dedent(
 )
 
 
+SLEEP = "import time; time.sleep(120)"
+TWO_APPS = """
+version: 1
+apps:
+  - appID: alpha
+    appDirPath: ./alpha
+    appPort: {alpha_port}
+    daprHTTPPort: {alpha_http}
+    command: ["{python}", "app.py"]
+  - appID: beta
+    appDirPath: ./beta
+    daprHTTPPort: {beta_http}
+    command: ["{python}", "-c", "{beta}"]
+"""
+
+
+def run_file(tmp_path: Path, beta: str = SLEEP) -> dict[str, int]:
+    """``dapr.yaml`` in ``tmp_path``: app ``alpha`` (TINY_APP, with an app port) and ``beta``
+    (``python -c BETA``, no app port); the ports it names."""
+    for name in ("alpha", "beta"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "alpha/app.py").write_text(TINY_APP)
+    alpha_port, alpha_http, beta_http = free_ports(3)
+    ports = {"alpha_port": alpha_port, "alpha_http": alpha_http, "beta_http": beta_http}
+    text = TWO_APPS.format(python=sys.executable, beta=beta, **ports)
+    (tmp_path / "dapr.yaml").write_text(text)
+    return ports
+
+
 def runner(
     cwd: Path, *args: str, env: dict[str, str] | None = None, subcommand: str = "run"
 ) -> SidecarProcess:
@@ -117,6 +146,16 @@ def start_tiny(
     ).start()  # fmt: skip
     runners.append(proc)
     return proc, f"http://127.0.0.1:{http_port}/v1.0"
+
+
+def start_two_apps(
+    tmp_path: Path, runners: list[SidecarProcess]
+) -> tuple[SidecarProcess, dict[str, int]]:
+    """The runner on :func:`run_file`'s two apps (``beta`` sleeps); it and the ports."""
+    ports = run_file(tmp_path)
+    proc = runner(tmp_path, "-f", ".").start()
+    runners.append(proc)
+    return proc, ports
 
 
 def app_pids(app: dict[str, Any]) -> tuple[int, int, int]:
