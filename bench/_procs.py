@@ -1,4 +1,5 @@
-"""Process helpers for benchmarks: free ports, a counting no-op app, a sidecar process."""
+"""Process helpers for benchmarks: free ports, a counting no-op app, a sidecar process, and real
+daprd with its scheduler through the tests' one helper per Dapr binary (``tests/realdapr``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from sidecar._runner import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.realdapr._procs import Daprd, Process, Scheduler, missing_reason, write_config  # noqa: E402
+
+P = TypeVar("P", bound=Process)
 
 NOOP_APP = textwrap.dedent(
     """
@@ -40,18 +47,6 @@ NOOP_APP = textwrap.dedent(
                 access_log=False)
     """
 )
-
-
-DAPRD_CONFIG = """apiVersion: dapr.io/v1alpha1
-kind: Configuration
-metadata:
-  name: bench
-spec:
-  nameResolution:
-    component: sqlite
-    configuration:
-      connectionString: "{db}"
-"""
 
 
 def wait_http(url: str, timeout: float = 30.0, status: int | None = None) -> None:
@@ -121,47 +116,34 @@ class Procs:
         grpc_port: int | None = None,
     ) -> str:
         """Real daprd and a scheduler (``./dev dapr-install``), on free ports (or ``grpc_port``),
-        with the components in ``resources`` (default: none); the daprd URL."""
-        bin_dir = Path(os.environ.get("DAPR_INSTALL_DIR", Path.home() / ".dapr")) / "bin"
-        if not (bin_dir / "daprd").exists():
-            raise SystemExit(f"{bin_dir / 'daprd'} is missing: run ./dev dapr-install first")
-        sched = free_port()
-        client, peer, healthz = free_port(), free_port(), free_port()
-        self.start(
-            [
-                str(bin_dir / "scheduler"),
-                *("--port", str(sched), "--listen-address", "127.0.0.1"),
-                *("--healthz-port", str(healthz), "--metrics-port", str(free_port())),
-                *("--etcd-data-dir", str(tmp / "etcd"), "--etcd-client-port", str(client)),
-                f"--etcd-initial-cluster=dapr-scheduler-server-0=http://localhost:{peer}",
-                "--log-level=warn",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,  # embedded etcd logs every slow transaction
-        )
-        wait_http(f"http://127.0.0.1:{healthz}/healthz")
-        config = tmp / "daprd-config.yaml"
-        config.write_text(DAPRD_CONFIG.format(db=tmp / "nr.db"))
-        http, resources = free_port(), resources or tmp / "daprd-resources"
+        with the components in ``resources`` (default: none); the daprd URL. Their output goes to
+        ``tmp/logs``."""
+        if reason := missing_reason():
+            raise SystemExit(reason)
+        scheduler = self.track(Scheduler(tmp / "logs", tmp / "etcd", log_level="warn"))
+        scheduler.wait_ready()
+        resources = resources or tmp / "daprd-resources"
         resources.mkdir(exist_ok=True)
-        args = [
-            str(bin_dir / "daprd"),
-            *("--app-id", app_id, "--dapr-http-port", str(http)),
-            *(
-                "--dapr-grpc-port",
-                str(grpc_port or free_port()),
-                "--metrics-port",
-                str(free_port()),
-            ),
-            *("--scheduler-host-address", f"127.0.0.1:{sched}", "--config", str(config)),
-            *("--resources-path", str(resources), "--log-level", "warn"),
-        ]
-        if app_port:
-            args += ["--app-port", str(app_port)]
-        self.start(args, stdout=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{http}"
-        wait_http(url + "/v1.0/healthz", status=204)
-        return url
+        daprd = Daprd(
+            tmp / "logs",
+            app_id,
+            app_port=app_port,
+            resources=resources,
+            config=write_config(tmp / "daprd-config.yaml", tmp / "nr.db"),
+            placement=None,
+            scheduler=scheduler.address,
+            log_level="warn",
+            grpc_port=grpc_port,
+        )
+        self.track(daprd).wait_ready()
+        return daprd.url
+
+    def track(self, process: P) -> P:
+        """Start ``process`` (one of the tests' process helpers) and kill it on exit."""
+        process.start()
+        assert process.proc is not None
+        self.procs.append(process.proc)
+        return process
 
     def rss_mib(self) -> float:
         """Resident memory of every process started, together (MiB)."""

@@ -28,18 +28,8 @@ from httpx_aiohttp import HttpxAiohttpClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _procs import Procs, free_port  # noqa: E402
 
-COMPONENT = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "{db}"
-"""
+from tests.integration._components import dump, sqlite_statestore  # noqa: E402
+
 VALUE = b"v" * 100
 RoundTrip = Callable[[str], Awaitable[None]]
 
@@ -108,7 +98,10 @@ async def measure(runtime: str, args: argparse.Namespace) -> dict[str, float]:
         root = Path(tmp)
         resources = root / "resources"
         resources.mkdir()
-        (resources / "statestore.yaml").write_text(COMPONENT.format(db=root / "state.db"))
+        statestore = sqlite_statestore(
+            {"value": str(root / "state.db")}, busy_timeout=False, actor_store=False
+        )
+        (resources / "statestore.yaml").write_text(dump(statestore))
         grpc_port = free_port()
         if runtime == "dapr":
             url = procs.daprd(root, "bench", None, resources=resources, grpc_port=grpc_port)

@@ -31,7 +31,6 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.faults._ha import HASystem  # noqa: E402
-from tests.faults._resp import RedisReader  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -61,16 +60,8 @@ def etcd_bytes(system: HASystem) -> int:
 
 
 def redis_figures(system: HASystem) -> tuple[int, int]:
-    with RedisReader(system.redis_port) as redis:
-        info = redis.call("INFO", "memory").decode()
-        used = int(
-            next(
-                v
-                for k, _, v in (line.partition(":") for line in info.split())
-                if k == "used_memory"
-            )
-        )
-        return used, int(redis.call("DBSIZE"))
+    with system.redis_client() as conn:
+        return int(conn.info("memory")["used_memory"]), int(conn.dbsize())
 
 
 async def pending(system: HASystem, client: httpx.AsyncClient, tasks: int) -> None:

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..api.state_json import loads_go
 from ..app_channel import HOP_BY_HOP
 from ..clock import utc
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER, is_forwarded
+from ..godecode import loads_go
 from ..timefmt import format_rfc3339
 from ..web import dumps, empty, passthrough, raw_json_response, read_body
 from . import _reminders as rem

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..api.state_json import go_marshal
 from ..dapr_errors import DaprError, malformed
+from ..godecode import go_marshal
 from ..state import Delete, StateItem, StateStore, StateStoreError, Upsert
 
 TTL_FEATURE_MESSAGE = 'ttlInSeconds is not supported without the "ActorStateTTL" feature enabled'

@@ -19,11 +19,12 @@ from starlette.routing import Route
 
 from ..clock import utc
 from ..dapr_errors import DaprError, malformed
+from ..godecode import GoError, go_marshal
 from ..state import Delete, StateItem, Upsert
 from ..state import operations as ops
 from ..web import empty, metadata_from_query, raw_json_response, read_body
 from ._context import services_of
-from .state_json import (
+from ._state_bodies import (
     BULK_BODY,
     MS_DELETE,
     MS_SET,
@@ -31,11 +32,9 @@ from .state_json import (
     SET_REQUEST,
     TXN_BODY,
     TXN_OP,
-    GoError,
     bad_save_body,
     decode,
     fields,
-    go_marshal,
     ms_decode,
 )
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import gojson
-from ..api.state_json import go_syntax
+from ..godecode import go_syntax
 from ..timefmt import TimeFormatError, parse_go_duration
 
 CLOUDEVENT_CT = "application/cloudevents+json"

@@ -23,31 +23,10 @@ from sidecar._sidecar import Sidecar
 from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore, app_owner, reminder_owner
 
+from ..integration._support import write_statestore
+
 APP_ID = "myapp"
 ACTOR = "FuzzActor"
-COMPONENTS = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "{db}"
-  - name: actorStateStore
-    value: "true"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.in-memory
-  version: v1
-  metadata: []
-"""
 
 
 @dataclass
@@ -141,8 +120,7 @@ class Harness:
 async def harness(tmp: Path) -> AsyncIterator[Harness]:
     db = tmp / "state.db"
     resources = tmp / "resources"
-    resources.mkdir()
-    (resources / "components.yaml").write_text(COMPONENTS.format(db=db))
+    write_statestore(resources, db, busy_timeout=False, pubsub=True)
     app = StubApp(free_port())
     config = SidecarConfig(
         app_id=APP_ID,

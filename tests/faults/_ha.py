@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from tests.integration._processes import WAIT, AppProcess, Process, free_ports, scrubbed_env
-from tests.realdapr._procs import binary, write_config
+from tests.realdapr._procs import DaprdFlags, binary, write_config
 
-from ._resp import RedisReader
 from ._system import AGENT, NOTIFIER, Kill, System
 
 log = logging.getLogger(__name__)
@@ -123,15 +123,21 @@ class DaprdApp:
         http, grpc, internal, metrics, app = free_ports(5)
         self.url, self.app_url = f"http://127.0.0.1:{http}", f"http://127.0.0.1:{app}"
         app_id = AGENT if module == "agent" else NOTIFIER
-        args = [str(binary("daprd")), "--app-id", app_id, "--app-port", str(app)]
-        args += ["--dapr-http-port", str(http), "--dapr-grpc-port", str(grpc)]
-        args += ["--dapr-internal-grpc-port", str(internal), "--metrics-port", str(metrics)]
-        args += ["--dapr-listen-addresses", "127.0.0.1", "--log-level", "info"]
-        args += ["--placement-host-address", planes.placement, "--resources-path", planes.res]
-        args += ["--scheduler-host-address", planes.scheduler, "--config", planes.config]
+        flags = DaprdFlags(
+            app_id,
+            Path(planes.res),
+            Path(planes.config),
+            planes.scheduler,
+            planes.placement,
+            app,
+            http_port=http,
+            grpc_port=grpc,
+            internal_grpc_port=internal,
+            metrics_port=metrics,
+        )
         logs = root / "logs"
         env_d = scrubbed_env("DAPR_", "APP_", "NAMESPACE")
-        daprd = Process(f"{name}-daprd", args, log=logs / f"{name}-daprd.log", env=env_d)
+        daprd = Process(f"{name}-daprd", flags.args(), log=logs / f"{name}-daprd.log", env=env_d)
         proc = AppProcess(module, app, {**env, "DAPR_HTTP_PORT": str(http)}, logs / f"{name}.log")
         self.port = str(internal)  # placement lists this daprd as <host address>:<this port>
         self.unit = Unit(
@@ -162,7 +168,7 @@ class HASystem(System):
         self.root, self.logs = root, root / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.redis_port = free_ports(1)[0]
-        redis = self._redis()
+        redis_unit = self._redis()
         schedulers, scheduler = scheduler_units(root)
         placements, placement, self.tables = placement_units(root)
         planes = Planes(root, scheduler, placement, self.redis_port)
@@ -178,7 +184,7 @@ class HASystem(System):
         ]
         notifier = DaprdApp(root, NOTIFIER, "notifier", {}, planes)
         self.agent_url, self.notifier_url = self.agents[0].app_url, notifier.app_url
-        self.groups = [[redis], schedulers, placements, [notifier.unit, *self.units()]]
+        self.groups = [[redis_unit], schedulers, placements, [notifier.unit, *self.units()]]
         self.procs: dict[str, Any] = {u.name: u for group in self.groups for u in group}
         self.moves: list[str] = []
 
@@ -210,12 +216,17 @@ class HASystem(System):
     async def _redis_up(self) -> bool:
         def ping() -> bool:
             try:
-                with RedisReader(self.redis_port, timeout=2) as redis:
-                    return bool(redis.call("PING") == "PONG")
-            except OSError:
+                with self.redis_client(timeout=2) as conn:
+                    return bool(conn.ping())
+            except redis.RedisError:
                 return False
 
         return await asyncio.to_thread(ping)
+
+    def redis_client(self, timeout: float = 10) -> redis.Redis:
+        """A client of the shared Redis (a test reads the store directly, not through the apps
+        it judges)."""
+        return redis.Redis(port=self.redis_port, socket_timeout=timeout)
 
     def stop(self) -> None:
         for group in reversed(self.groups):
@@ -287,10 +298,10 @@ class HASystem(System):
     def stored_notifications(self) -> list[dict[str, Any]]:
         """Every notification record in Redis (the notifier's keys), read directly."""
         try:
-            with RedisReader(self.redis_port) as redis:
-                keys = redis.scan(f"{NOTIFIER}||notification-*")
-                values = [redis.call("HGET", key, "data") for key in keys]
-        except OSError:
+            with self.redis_client() as conn:
+                keys = list(conn.scan_iter(f"{NOTIFIER}||notification-*", count=1000))
+                values = [conn.hget(key, "data") for key in keys]
+        except redis.RedisError:
             return []
         return [json.loads(v) for v in values if v is not None]
 

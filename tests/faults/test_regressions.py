@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,23 +22,25 @@ import httpx
 import pytest
 
 from notifier import NotifierSettings, create_app
+from tests.integration._processes import WAIT
 from tests.notifier.fakes import FakeStateSidecar
 
 from ._system import ROOT
 
 OPEN_ALL = textwrap.dedent(
     """
-    import asyncio, sys, time
+    import asyncio, sys
     from pathlib import Path
     from sidecar.clock import SystemClock
     from sidecar.registry import Entry, Registry
     from sidecar.jobs import SqliteJobStore
     from sidecar.state import build_state_store
 
-    home, start_at, n = Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    home, n = Path(sys.argv[1]), sys.argv[2]
 
     async def main():
-        time.sleep(max(0.0, start_at - time.time()))
+        print("ready", flush=True)  # imports done: wait for the test's go, all at once
+        sys.stdin.readline()
         await Registry(home).register(Entry(n, "app" + n, "default", "h", 1, 1, 0.0))
         jobs = SqliteJobStore(home / "scheduler.db")
         await jobs.open()
@@ -62,17 +63,41 @@ def test_sidecars_opening_a_fresh_home_together_do_not_crash(tmp_path: Path) -> 
     for round_ in range(4):
         home = tmp_path / f"home{round_}"
         home.mkdir()
-        start_at = f"{time.time() + 1.0:.3f}"
         procs = [
             subprocess.Popen(
-                [sys.executable, str(script), str(home), start_at, str(i)],
+                [sys.executable, str(script), str(home), str(i)],
                 env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
             for i in range(4)
         ]
-        errors = [p.communicate(timeout=30)[1].decode() for p in procs]
-        assert [p.returncode for p in procs] == [0] * 4, errors
+        try:
+            outcomes = _open_together(procs)
+        finally:
+            for proc in procs:
+                proc.kill()
+        assert [code for code, _ in outcomes] == [0] * 4, [err for _, err in outcomes]
+
+
+def _open_together(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, str]]:
+    """Once every process has said it is ready, tell them all to go; their codes and stderr."""
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdin is not None
+        if proc.stdout.readline() != b"ready\n":  # b"" if it died first
+            return [_outcome(p) for p in procs]
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+    return [_outcome(p) for p in procs]
+
+
+def _outcome(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """Its exit code and stderr (closing its stdin, so one still waiting for the go ends)."""
+    err = proc.communicate(timeout=WAIT)[1]
+    return proc.returncode, err.decode()
 
 
 class ContendedIndex(FakeStateSidecar):

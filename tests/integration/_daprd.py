@@ -18,7 +18,7 @@ import httpx
 
 from sidecar._runner import free_port
 
-from ..realdapr._procs import Placement, Scheduler, binary, write_config
+from ..realdapr._procs import DaprdFlags, Placement, Scheduler, write_config
 from ._processes import WAIT, Process, scrubbed_env
 
 _NAMESPACES = itertools.count(1)
@@ -87,19 +87,19 @@ class DaprdSidecar(Process):
         plane = ControlPlane.get(home.parent / "control-plane")
         config, namespace = _home_setup(home)
         resources.mkdir(parents=True, exist_ok=True)
-        self.http_port = http_port or free_port()
-        self.grpc_port = free_port()
-        args = [str(binary("daprd")), "--app-id", app_id, "--dapr-http-port", str(self.http_port)]
-        if app_port:
-            args += ["--app-port", str(app_port), "--app-protocol", app_protocol]
-        args += ["--dapr-grpc-port", str(self.grpc_port), "--metrics-port", str(free_port())]
-        args += ["--dapr-internal-grpc-port", str(free_port()), "--dapr-listen-addresses"]
-        args += ["127.0.0.1", "--placement-host-address", plane.placement.address]
-        args += ["--scheduler-host-address", plane.scheduler.address, "--log-level", "info"]
-        args += ["--resources-path", str(resources), "--config", str(config)]
+        flags = DaprdFlags(
+            app_id,
+            resources,
+            config,
+            plane.scheduler.address,
+            plane.placement.address,
+            app_port,
+            app_protocol,
+            http_port=http_port or free_port(),
+        )
         base = scrubbed_env("DAPR_", "APP_", "NAMESPACE") | {"NAMESPACE": namespace}
-        super().__init__(f"{app_id}-daprd", args, log=log, env=base | dict(env or {}))
-        self.url = f"http://127.0.0.1:{self.http_port}"
+        super().__init__(f"{app_id}-daprd", flags.args(), log=log, env=base | dict(env or {}))
+        self.http_port, self.grpc_port, self.url = flags.http_port, flags.grpc_port, flags.url
 
     @classmethod
     def for_app(

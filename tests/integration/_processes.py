@@ -41,7 +41,7 @@ def _kill_leftovers() -> None:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = WAIT) -> T:
     """Poll ``check`` until it returns a truthy value, failing after ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
         while True:

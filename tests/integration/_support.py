@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -18,10 +17,19 @@ import httpx
 
 from sidecar._runner import free_port
 
+from ._components import write_statestore
 from ._daprd import DaprdSidecar
 from ._processes import REPO_ROOT, WAIT, AppProcess, Process, SidecarProcess, eventually
 
-__all__ = ["AppProcess", "Process", "SidecarProcess", "eventually", "free_port", "REPO_ROOT"]
+__all__ = [
+    "AppProcess",
+    "Process",
+    "SidecarProcess",
+    "eventually",
+    "free_port",
+    "REPO_ROOT",
+    "write_statestore",
+]
 T = TypeVar("T")
 Sidecar = SidecarProcess | DaprdSidecar
 REAL_TIME_LIMIT = 60.0  # the longest wait ``System.advance`` turns into on real time
@@ -129,37 +137,6 @@ class RecordingApp(Process):
             return []
         lines = self.requests_log.read_text().splitlines()
         return [r for r in map(json.loads, lines) if r["path"].startswith(path_prefix)]
-
-
-STATESTORE_YAML = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "{path}"
-    - name: busyTimeout
-      value: "5s"
-    - name: actorStateStore
-      value: "true"
-"""
-
-
-def write_statestore(resources: Path, db_path: Path) -> Path:
-    """A ``state.sqlite`` component named ``statestore`` (actor state store) at ``db_path``."""
-    resources.mkdir(parents=True, exist_ok=True)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    component = resources / "statestore.yaml"
-    component.write_text(STATESTORE_YAML.format(path=db_path.resolve()))
-    # Switching a new file to WAL takes an exclusive lock that SQLite refuses at once, busy
-    # timeout or not; two daprds opening a fresh file together fail their start on it.
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        conn.execute("PRAGMA journal_mode = WAL")
-    return component
 
 
 AGENT_ID = "pm-agent"

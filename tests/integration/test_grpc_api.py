@@ -23,34 +23,11 @@ from dapr.proto.runtime.v1 import actors_pb2, dapr_pb2_grpc, jobs_pb2, metadata_
 from google.protobuf import any_pb2
 
 from ._processes import REPO_ROOT, WAIT, Process, free_port
-from ._support import Sidecar, sidecar_for_app
+from ._support import Sidecar, sidecar_for_app, write_statestore
 
 pytestmark = pytest.mark.integration
 
 APP = REPO_ROOT / "tests" / "parity" / "app.py"  # records requests, hosts actor type T
-COMPONENTS = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "{db}"
-    - name: actorStateStore
-      value: "true"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.in-memory
-  version: v1
-  metadata: []
-"""
 
 
 class System:
@@ -58,9 +35,9 @@ class System:
 
     def __init__(self, root: Path, env: dict[str, str] | None = None, extra: str = "") -> None:
         resources = root / "resources"
-        resources.mkdir(parents=True)
-        components = COMPONENTS.format(db=root / "state.db") + extra
-        (resources / "components.yaml").write_text(components)
+        write_statestore(resources, root / "state.db", busy_timeout=False, pubsub=True)
+        if extra:
+            (resources / "extra.yaml").write_text(extra)
         port = free_port()
         self.app = Process(
             "grpc-app", [sys.executable, str(APP), str(port)], log=root / "app.log", env={}
@@ -400,7 +377,6 @@ def test_api_token_is_required_on_grpc(tmp_path: Path, monkeypatch: pytest.Monke
 # secrets ---------------------------------------------------------------------------------------
 
 SECRET_FILE_STORE = """\
----
 apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ._processes import WAIT
 from ._support import RecordingApp, Sidecar, sidecar_for_app
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,7 @@ def app(tmp_path: Path) -> Iterator[RecordingApp]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as c:
+    async with httpx.AsyncClient(timeout=WAIT) as c:  # a loaded machine answers slowly
         yield c
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sidecar._runner import free_port
 
+from ..integration._support import write_statestore
 from ..realdapr._procs import Daprd, Placement, Process, Scheduler, write_config
 from ._model import API_TOKEN, GRPC, MAIN, TOKEN
 from ._runner import Target
@@ -25,45 +26,11 @@ APPS = {MAIN: ("parity", "T"), TOKEN: ("parity-token", "")}  # target -> (app id
 GRPC_APP_ID = "parity-grpc"
 APP_TOKEN = "parity-app-secret"  # the gRPC app's APP_API_TOKEN
 
-COMPONENTS_YAML = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "{db}"
-    - name: actorStateStore
-      value: "true"
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: memstore
-spec:
-  type: state.in-memory
-  version: v1
-  metadata: []
----
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: pubsub
-spec:
-  type: pubsub.in-memory
-  version: v1
-  metadata: []
-"""
-
 
 def write_components(root: Path) -> Path:
     """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub`` under ``root``."""
     resources = root / "resources"
-    resources.mkdir(parents=True, exist_ok=True)
-    (resources / "components.yaml").write_text(COMPONENTS_YAML.format(db=root / "state.db"))
+    write_statestore(resources, root / "state.db", busy_timeout=False, pubsub=True, memstore=True)
     return resources
 
 

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -145,14 +146,14 @@ class Placement(Process):
 class Scheduler(Process):
     """``scheduler`` with its embedded etcd in a fresh ``data_dir`` on free client/peer ports."""
 
-    def __init__(self, logs: Path, data_dir: Path) -> None:
+    def __init__(self, logs: Path, data_dir: Path, log_level: str = "info") -> None:
         shutil.rmtree(data_dir, ignore_errors=True)  # every session starts with no jobs
         self.port, self.healthz_port = free_port(), free_port()
         args = [str(binary("scheduler")), "--port", str(self.port), "--listen-address", "127.0.0.1"]
         args += ["--healthz-port", str(self.healthz_port), "--metrics-port", str(free_port())]
         args += ["--etcd-data-dir", str(data_dir), "--etcd-client-port", str(free_port())]
         peer = f"dapr-scheduler-server-0=http://localhost:{free_port()}"
-        args += ["--etcd-initial-cluster", peer]
+        args += ["--etcd-initial-cluster", peer, "--log-level", log_level]
         super().__init__("scheduler", args, logs / "scheduler.log")
         self.address = f"127.0.0.1:{self.port}"
 
@@ -160,39 +161,84 @@ class Scheduler(Process):
         self.wait_http(f"http://127.0.0.1:{self.healthz_port}/healthz")
 
 
-class Daprd(Process):
-    """``daprd`` for one app: HTTP, gRPC, internal gRPC and metrics on free ports, loopback only.
+@dataclass
+class DaprdFlags:
+    """The command line of one ``daprd``, loopback only: HTTP, gRPC, internal gRPC and metrics on
+    free ports unless given; no ``placement`` means no actors, no ``app_port`` no app channel.
 
     ``config`` should name a sqlite resolver (see :func:`write_config`): the default, mDNS,
     multicasts on the host's network.
     """
+
+    app_id: str
+    resources: Path
+    config: Path
+    scheduler: str
+    placement: str | None = None
+    app_port: int | None = None
+    app_protocol: str = "http"
+    log_level: str = "info"
+    http_port: int = field(default_factory=free_port)
+    grpc_port: int = field(default_factory=free_port)
+    internal_grpc_port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
+
+    def args(self) -> list[str]:
+        args = [str(binary("daprd")), "--app-id", self.app_id]
+        if self.app_port:
+            args += ["--app-port", str(self.app_port), "--app-protocol", self.app_protocol]
+        args += ["--dapr-http-port", str(self.http_port), "--dapr-grpc-port", str(self.grpc_port)]
+        args += ["--dapr-internal-grpc-port", str(self.internal_grpc_port)]
+        args += ["--metrics-port", str(self.metrics_port), "--dapr-listen-addresses", "127.0.0.1"]
+        if self.placement:
+            args += ["--placement-host-address", self.placement]
+        args += [
+            "--scheduler-host-address",
+            self.scheduler,
+            "--resources-path",
+            str(self.resources),
+        ]
+        return args + ["--config", str(self.config), "--log-level", self.log_level]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+def daprd_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without Dapr's variables (a test's own ``DAPR_*`` or
+    ``APP_API_TOKEN`` must not leak into a daprd), plus ``env``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+    return base | dict(env or {})
+
+
+class Daprd(Process):
+    """``daprd`` for one app (see :class:`DaprdFlags`), its output in ``logs``."""
 
     def __init__(
         self,
         logs: Path,
         app_id: str,
         *,
-        app_port: int,
+        app_port: int | None,
         resources: Path,
         config: Path,
-        placement: str,
+        placement: str | None,
         scheduler: str,
         env: Mapping[str, str] | None = None,
         app_protocol: str = "http",
+        log_level: str = "info",
+        grpc_port: int | None = None,
     ) -> None:
-        self.http_port, self.grpc_port = free_port(), free_port()
-        args = [str(binary("daprd")), "--app-id", app_id, "--app-port", str(app_port)]
-        args += ["--app-protocol", app_protocol]
-        args += ["--dapr-http-port", str(self.http_port), "--dapr-grpc-port", str(self.grpc_port)]
-        args += ["--dapr-internal-grpc-port", str(free_port()), "--metrics-port", str(free_port())]
-        args += ["--dapr-listen-addresses", "127.0.0.1", "--placement-host-address", placement]
-        args += ["--scheduler-host-address", scheduler, "--resources-path", str(resources)]
-        args += ["--config", str(config), "--log-level", "info"]
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
-        super().__init__(
-            f"daprd {app_id}", args, logs / f"daprd-{app_id}.log", base | dict(env or {})
+        flags = DaprdFlags(
+            app_id, resources, config, scheduler, placement, app_port, app_protocol, log_level
         )
-        self.url = f"http://127.0.0.1:{self.http_port}"
+        flags.grpc_port = grpc_port or flags.grpc_port
+        super().__init__(
+            f"daprd {app_id}", flags.args(), logs / f"daprd-{app_id}.log", daprd_env(env)
+        )
+        self.http_port, self.grpc_port = flags.http_port, flags.grpc_port
+        self.url = flags.url
         self.grpc = f"127.0.0.1:{self.grpc_port}"
 
     def wait_ready(self, timeout: float = 60) -> None:

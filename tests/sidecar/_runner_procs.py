@@ -8,10 +8,12 @@ import json
 import signal
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from tests.integration._processes import SidecarProcess, free_ports
 
@@ -40,6 +42,36 @@ TINY_APP = textwrap.dedent(
     HTTPServer(("127.0.0.1", int(os.environ["APP_PORT"])), Handler).serve_forever()
     """
 )
+
+
+SLEEP = "import time; time.sleep(120)"
+
+
+def two_apps(ports: dict[str, int], beta: str) -> dict[str, Any]:
+    """A run file: app ``alpha`` (TINY_APP in ``./alpha``, with an app port) and ``beta``
+    (``python -c BETA`` in ``./beta``, no app port), on ``ports``."""
+    alpha = {"appID": "alpha", "appDirPath": "./alpha", "appPort": ports["alpha_port"]}
+    alpha |= {"daprHTTPPort": ports["alpha_http"], "command": [sys.executable, "app.py"]}
+    beta_app = {"appID": "beta", "appDirPath": "./beta", "daprHTTPPort": ports["beta_http"]}
+    beta_app["command"] = [sys.executable, "-c", beta]
+    return {"version": 1, "apps": [alpha, beta_app]}
+
+
+def run_file(
+    tmp_path: Path, beta: str = SLEEP, edit: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, int]:
+    """:func:`two_apps` as ``tmp_path/dapr.yaml`` (changed by ``edit`` first), with the apps'
+    folders; the ports it names."""
+    for name in ("alpha", "beta"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "alpha/app.py").write_text(TINY_APP)
+    alpha_port, alpha_http, beta_http = free_ports(3)
+    ports = {"alpha_port": alpha_port, "alpha_http": alpha_http, "beta_http": beta_http}
+    doc = two_apps(ports, beta)
+    if edit is not None:
+        edit(doc)
+    (tmp_path / "dapr.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return ports
 
 
 def runner(
@@ -117,6 +149,16 @@ def start_tiny(
     ).start()  # fmt: skip
     runners.append(proc)
     return proc, f"http://127.0.0.1:{http_port}/v1.0"
+
+
+def start_two_apps(
+    tmp_path: Path, runners: list[SidecarProcess]
+) -> tuple[SidecarProcess, dict[str, int]]:
+    """The runner on :func:`run_file`'s two apps (``beta`` sleeps); it and the ports."""
+    ports = run_file(tmp_path)
+    proc = runner(tmp_path, "-f", ".").start()
+    runners.append(proc)
+    return proc, ports
 
 
 def app_pids(app: dict[str, Any]) -> tuple[int, int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,10 +20,10 @@ from tests.integration._processes import SidecarProcess
 from tests.integration._support import free_port
 
 from ._runner_procs import (
-    TINY_APP,
     all_gone,
     app_pids,
     finish,
+    run_file,
     runner,
     start_tiny,
     wait_recorded,
@@ -129,32 +130,18 @@ async def test_shutdown_api_stops_the_app_and_its_sidecar(
     assert "shutdown requested" in proc.stderr()
 
 
-RUN_FILE = """
-version: 1
-common:
-  env: {{FROM_COMMON: c, OVERRIDDEN: common}}
-apps:
-  - appID: alpha
-    appDirPath: ./alpha
-    appPort: {alpha_port}
-    daprHTTPPort: {alpha_http}
-    command: ["{python}", "app.py"]
-    env: {{OVERRIDDEN: alpha}}
-  - appDirPath: ./beta
-    daprHTTPPort: {beta_http}
-    command: ["{python}", "-c", "print('beta says bye'); raise SystemExit(3)"]
-"""
+def common_env_and_an_unnamed_beta(doc: dict[str, Any]) -> None:
+    doc["common"] = {"env": {"FROM_COMMON": "c", "OVERRIDDEN": "common"}}
+    doc["apps"][0]["env"] = {"OVERRIDDEN": "alpha"}
+    del doc["apps"][1]["appID"]  # its id comes from its folder
 
 
 @pytest.mark.integration
 async def test_run_file_with_two_apps(
     tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
-    for name in ("alpha", "beta"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "alpha/app.py").write_text(TINY_APP)
-    ports = {"alpha_port": free_port(), "alpha_http": free_port(), "beta_http": free_port()}
-    (tmp_path / "dapr.yaml").write_text(RUN_FILE.format(python=sys.executable, **ports))
+    bye = "print('beta says bye'); raise SystemExit(3)"
+    ports = run_file(tmp_path, bye, common_env_and_an_unnamed_beta)
     proc = runner(tmp_path, "-f", ".").start()
     runners.append(proc)
     alpha_url = f"http://127.0.0.1:{ports['alpha_http']}/v1.0"

@@ -10,9 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration._processes import SidecarProcess, free_ports
+from tests.integration._processes import SidecarProcess
 
-from ._runner_procs import TINY_APP, finish, runner, start_tiny, wait_recorded, wait_status
+from ._runner_procs import (
+    finish,
+    run_file,
+    runner,
+    start_tiny,
+    wait_recorded,
+    wait_status,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -67,32 +74,6 @@ async def test_a_failing_single_app_is_reported_and_the_run_exits_1(
     assert "bye\n" in proc.stdout()
     assert "❌  The App process exited with error code: 3\n" in proc.stderr(), proc.describe()
     assert in_order(proc.stdout(), "terminated signal received", "✅  Exited Dapr successfully")
-
-
-RUN_FILE = """
-version: 1
-apps:
-  - appID: alpha
-    appDirPath: ./alpha
-    appPort: {alpha_port}
-    daprHTTPPort: {alpha_http}
-    command: ["{python}", "app.py"]
-  - appID: beta
-    appDirPath: ./beta
-    daprHTTPPort: {beta_http}
-    command: ["{python}", "-c", "{beta}"]
-"""
-
-
-def run_file(tmp_path: Path, beta: str) -> dict[str, int]:
-    for name in ("alpha", "beta"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "alpha/app.py").write_text(TINY_APP)
-    alpha_port, alpha_http, beta_http = free_ports(3)
-    ports = {"alpha_port": alpha_port, "alpha_http": alpha_http, "beta_http": beta_http}
-    text = RUN_FILE.format(python=sys.executable, beta=beta, **ports)
-    (tmp_path / "dapr.yaml").write_text(text)
-    return ports
 
 
 @pytest.mark.parametrize(

@@ -11,36 +11,16 @@ import pytest
 
 from tests.integration._processes import SidecarProcess, free_ports
 
-from ._runner_procs import TINY_APP, runner, wait_status
+from ._runner_procs import runner, start_two_apps, wait_status
 
 pytestmark = pytest.mark.integration
-
-RUN_FILE = """
-version: 1
-apps:
-  - appID: alpha
-    appDirPath: ./alpha
-    appPort: {alpha_port}
-    daprHTTPPort: {alpha_http}
-    command: ["{python}", "app.py"]
-  - appID: beta
-    appDirPath: ./beta
-    daprHTTPPort: {beta_http}
-    command: ["{python}", "-c", "import time; time.sleep(120)"]
-"""
 
 
 async def test_one_ready_line_lists_every_app_url_and_sidecar_port(
     tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
-    for name in ("alpha", "beta"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "alpha/app.py").write_text(TINY_APP)
-    alpha_port, alpha_http, beta_http = free_ports(3)
-    ports = {"alpha_port": alpha_port, "alpha_http": alpha_http, "beta_http": beta_http}
-    (tmp_path / "dapr.yaml").write_text(RUN_FILE.format(python=sys.executable, **ports))
-    proc = runner(tmp_path, "-f", ".").start()
-    runners.append(proc)
+    proc, ports = start_two_apps(tmp_path, runners)
+    alpha_port, alpha_http, beta_http = ports["alpha_port"], ports["alpha_http"], ports["beta_http"]
     expected = (
         f"ready: alpha http://127.0.0.1:{alpha_port} (sidecar {alpha_http}),"
         f" beta (no app port, sidecar {beta_http})"

@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration._processes import SidecarProcess, free_ports
+from tests.integration._processes import SidecarProcess
 
-from ._runner_procs import TINY_APP, finish, runner, start_tiny, wait_recorded, wait_status
+from ._runner_procs import finish, runner, start_tiny, start_two_apps, wait_recorded, wait_status
 
 pytestmark = pytest.mark.integration
-
-RUN_FILE = """
-version: 1
-apps:
-  - appID: alpha
-    appDirPath: ./alpha
-    appPort: {alpha_port}
-    daprHTTPPort: {alpha_http}
-    command: ["{python}", "app.py"]
-  - appID: beta
-    appDirPath: ./beta
-    daprHTTPPort: {beta_http}
-    command: ["{python}", "-c", "import time; time.sleep(120)"]
-"""
 
 
 async def cli(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -49,14 +34,8 @@ async def listed(tmp_path: Path) -> list[dict[str, object]]:
 async def test_list_then_stop_a_run_file_from_another_process(
     tmp_path: Path, http: httpx.AsyncClient, runners: list[SidecarProcess]
 ) -> None:
-    for name in ("alpha", "beta"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "alpha/app.py").write_text(TINY_APP)
-    alpha_port, alpha_http, beta_http = free_ports(3)
-    ports = {"alpha_port": alpha_port, "alpha_http": alpha_http, "beta_http": beta_http}
-    (tmp_path / "dapr.yaml").write_text(RUN_FILE.format(python=sys.executable, **ports))
-    proc = runner(tmp_path, "-f", ".").start()
-    runners.append(proc)
+    proc, ports = start_two_apps(tmp_path, runners)
+    alpha_port, alpha_http, beta_http = ports["alpha_port"], ports["alpha_http"], ports["beta_http"]
     await wait_status(proc, http, f"http://127.0.0.1:{beta_http}/v1.0/healthz")
     app = await wait_recorded(proc, tmp_path / "alpha")
 

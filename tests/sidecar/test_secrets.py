@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,43 +18,24 @@ from sidecar.components import ComponentError
 from sidecar.jobs import MemoryJobStore
 from sidecar.secrets import EnvSecretStore, FileSecretStore, SecretNotFoundError
 from sidecar.state import SqliteStateStore
+from tests.integration._components import component, dump, sqlite_statestore
 
-FILE_STORE = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: files
-spec:
-  type: secretstores.local.file
-  version: v1
-  metadata:
-  - name: secretsFile
-    value: {path}
-"""
-ENV_STORE = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: env
-spec:
-  type: secretstores.local.env
-  version: v1
-"""
-SQLITE_FROM_SECRET = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    secretKeyRef:
-      name: db
-      key: path
-{auth}
-"""
+
+def file_store(path: Path) -> str:
+    return dump(
+        component("files", "secretstores.local.file", {"name": "secretsFile", "value": str(path)})
+    )
+
+
+ENV_STORE = dump(component("env", "secretstores.local.env"))
+SECRET_REF = {"secretKeyRef": {"name": "db", "key": "path"}}
+
+
+def sqlite_from(connection: dict[str, Any], **top: Any) -> str:
+    """``statestore`` (state.sqlite) whose connection string comes from ``connection``."""
+    doc = sqlite_statestore(connection, busy_timeout=False, actor_store=False)
+    return dump(doc | top)
+
 
 Running = Callable[..., AbstractAsyncContextManager[tuple[Sidecar, httpx.AsyncClient]]]
 
@@ -114,7 +96,7 @@ def test_file_store_flattens_nested_values(secrets_file: Path) -> None:
 
 
 async def test_secrets_api_answers_as_daprd(running: Running, secrets_file: Path) -> None:
-    async with running(FILE_STORE.format(path=secrets_file)) as (_, client):
+    async with running(file_store(secrets_file)) as (_, client):
         r = await client.get("/v1.0/secrets/files/token")
         assert (r.status_code, r.json()) == (200, {"token": "s3cret"})
         bulk = (await client.get("/v1.0/secrets/files/bulk")).json()
@@ -140,10 +122,9 @@ async def test_without_a_secret_store_the_api_says_so(running: Running) -> None:
 async def test_secret_key_ref_fills_component_metadata(
     running: Running, secrets_file: Path
 ) -> None:
-    auth = "auth:\n  secretStore: files"
-    doc = SQLITE_FROM_SECRET.format(auth=auth).replace("key: path", "key: db:path")
-    doc = doc.replace("name: db\n", "name: db:path\n")
-    async with running(FILE_STORE.format(path=secrets_file), doc) as (sidecar, _):
+    ref = {"secretKeyRef": {"name": "db:path", "key": "db:path"}}
+    doc = sqlite_from(ref, auth={"secretStore": "files"})
+    async with running(file_store(secrets_file), doc) as (sidecar, _):
         store = sidecar.state_stores["statestore"]
         assert isinstance(store, SqliteStateStore)
         assert str(secrets_file.parent / "from-secret.db") in store.path
@@ -153,9 +134,7 @@ async def test_env_ref_fills_component_metadata(
     running: Running, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STATE_DB_PATH", str(tmp_path / "from-env.db"))
-    doc = SQLITE_FROM_SECRET.format(auth="").replace(
-        "    secretKeyRef:\n      name: db\n      key: path\n", "    envRef: STATE_DB_PATH\n"
-    )
+    doc = sqlite_from({"envRef": "STATE_DB_PATH"})
     async with running(ENV_STORE, doc) as (sidecar, _):
         store = sidecar.state_stores["statestore"]
         assert isinstance(store, SqliteStateStore) and "from-env.db" in store.path
@@ -163,7 +142,7 @@ async def test_env_ref_fills_component_metadata(
 
 async def test_a_secret_store_that_is_not_loaded_is_a_start_error(running: Running) -> None:
     with pytest.raises(ComponentError) as info:
-        async with running(ENV_STORE, SQLITE_FROM_SECRET.format(auth="")):
+        async with running(ENV_STORE, sqlite_from(SECRET_REF)):
             pass
     message = str(info.value)
     assert "c1.yaml: component 'statestore' references a secret store" in message

@@ -17,6 +17,7 @@ import pytest
 from sidecar._config import SidecarConfig
 from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
+from tests.integration._processes import WAIT
 
 ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
@@ -102,9 +103,23 @@ class Runtime:
         self.sidecars.append(sc)
         if app_port is not None:
             self.apps[sc] = await start_app(app_port, sc.http_port, idle)
-        async with asyncio.timeout(30):
-            await sc.ready.wait()
+        await self._ready(sc)
         return sc
+
+    async def _ready(self, sc: Sidecar) -> None:
+        """Until ``sc`` is ready (its app started and configured), within :data:`WAIT`; fails at
+        once, saying so, if the app exits first (its output is in the test's captured output)."""
+        app = self.apps.get(sc)
+        waits = [asyncio.ensure_future(sc.ready.wait())]
+        waits += [asyncio.ensure_future(app.wait())] if app is not None else []
+        try:
+            await asyncio.wait(waits, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if app is not None and app.returncode is not None and not sc.ready.is_set():
+            raise AssertionError(f"the actor app exited with {app.returncode} before ready")
+        assert sc.ready.is_set(), f"sidecar {sc.config.app_id} not ready within {WAIT} s"
 
     async def stop(self, sc: Sidecar) -> None:
         proc = self.apps.pop(sc, None)
@@ -158,7 +173,7 @@ def api(sc: Sidecar) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=f"http://127.0.0.1:{sc.http_port}", timeout=30)
 
 
-async def poll(check: Callable[[], Awaitable[T | None]], timeout: float = 20) -> T:
+async def poll(check: Callable[[], Awaitable[T | None]], timeout: float = WAIT) -> T:
     """Re-run ``check`` until it returns a truthy value; fail after ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
         while True:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .conftest import Runtime, api, poll, proxy, with_sdk
@@ -44,6 +46,7 @@ async def test_state_survives_runtime_restart(runtime: Runtime) -> None:
 
 async def test_idle_actor_is_deactivated(runtime: Runtime) -> None:
     sc = await runtime.sidecar(idle=0.5)
+    before_call = time.time()  # the turn starts later, and its deadline is its start + 0.5 s
     await with_sdk(sc.http_port, lambda: proxy("TestActor", "idle").Ping())
     app_port = sc.config.app_port
     async with api(sc) as client:
@@ -53,10 +56,7 @@ async def test_idle_actor_is_deactivated(runtime: Runtime) -> None:
             return [e for e in events if e["event"] == "deactivate" and e["id"] == "idle"]
 
         events = await poll(deactivated)
-        activated = [
-            e
-            for e in (await client.get(f"http://127.0.0.1:{app_port}/log")).json()
-            if e["event"] == "activate" and e["id"] == "idle"
-        ]
-    assert events[0]["at"] - activated[0]["at"] >= 0.45
+    # Not the app's own activation time: the sidecar starts the turn (and its idle clock) before
+    # the app sees the activation, by however long the call takes on a loaded machine.
+    assert events[0]["at"] - before_call >= 0.5
     assert not sc.extensions[-1].table.is_active("TestActor", "idle")  # type: ignore[attr-defined]
