@@ -9,6 +9,7 @@ plane replica) with SIGKILL and starts it again on the same ports and data. Used
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -187,6 +188,7 @@ class HASystem(System):
         self.groups = [[redis_unit], schedulers, placements, [notifier.unit, *self.units()]]
         self.procs: dict[str, Any] = {u.name: u for group in self.groups for u in group}
         self.moves: list[str] = []
+        self.assigned_agents: set[str] = set()  # agent ids given a task, for the move check
 
     def units(self) -> list[Unit]:
         return [a.unit for a in self.agents]
@@ -283,6 +285,7 @@ class HASystem(System):
         dropped_after = time.monotonic() - started
 
         async def grew() -> int | None:
+            await self._call_every_agent(client, survivor)
             count = await self.active_actors(client, survivor)
             return count if count > before else None
 
@@ -292,6 +295,14 @@ class HASystem(System):
             f" {dropped_after:.1f}s; {survivor.unit.name} active actors {before} -> {after}"
             f" after {time.monotonic() - started:.1f}s"
         )
+
+    async def _call_every_agent(self, client: httpx.AsyncClient, survivor: DaprdApp) -> None:
+        """List the tasks of every agent given one, through the survivor: the actors the killed
+        replica held are activated on the survivor now, even when none of their reminders is due
+        before the wait ends (a kill late in the window left nothing to move them otherwise)."""
+        for agent_id in sorted(self.assigned_agents):
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get(f"{survivor.app_url}/agents/{agent_id}/tasks", timeout=10)
 
     # what was stored ---------------------------------------------------------------------------
 

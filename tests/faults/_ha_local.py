@@ -73,6 +73,7 @@ class LocalHASystem(HASystem):
         self.groups = [[notifier.unit, *self.units()]]
         self.procs: dict[str, Any] = {u.name: u for group in self.groups for u in group}
         self.moves: list[str] = []
+        self.assigned_agents: set[str] = set()  # agent ids given a task, for the move check
 
     async def placement_hosts(self, client: httpx.AsyncClient) -> set[str] | None:
         """The live sidecars the registry lists as hosts of the actor type."""

@@ -245,6 +245,7 @@ class System:
         }
         self.procs: dict[str, SidecarProcess | AppProcess | RunnerProcess] = {}
         self.moves: list[str] = []
+        self.assigned_agents: set[str] = set()  # agent ids given a task, for the move check
         if as_runner:
             self.procs[RUNNER] = self._runner(ports, agent_env, runtime)
             return
@@ -357,6 +358,7 @@ class System:
                 f"assign {agent_id}/{task_id}: {response.status_code} {response.text}"
             )
         task = response.json()
+        self.assigned_agents.add(agent_id)
         due, remind = _parse_time(task["due_at"]), _parse_time(task["remind_at"])
         return Planned(agent_id, task_id, due, remind, shape)
 
