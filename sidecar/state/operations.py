@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..dapr_errors import ERROR_INFO_TYPE, DaprError
 from ._base import Delete, StateItem, StateStore, Upsert
@@ -212,9 +212,40 @@ async def bulk_delete(target: Target, items: Sequence[Item]) -> None:
         raise state_error("ERR_STATE_DELETE", message, exc) from exc
 
 
-async def transact(target: Target, ops: Sequence[Upsert | Delete]) -> None:
-    if not ops:
+@dataclass(frozen=True)
+class TxnOp:
+    """One operation of a transaction: the write, and what an outbox event of it carries (the
+    operation's metadata, its content type, and its value as daprd renders it for the event)."""
+
+    op: Upsert | Delete
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    event_data: bytes = b""
+
+
+class Outbox(Protocol):
+    """The transactional outbox (``pubsub/outbox.py``) as a transaction uses it."""
+
+    def enabled(self, store: str) -> bool: ...
+
+    async def publish_internal(
+        self, store: str, ops: Sequence[TxnOp], trace: tuple[str, str]
+    ) -> list[Upsert | Delete]:
+        """Publish the events; the writes to commit instead of ``ops``. Raises DaprError."""
+
+
+async def transact(
+    target: Target,
+    txn: Sequence[TxnOp],
+    outbox: Outbox | None = None,
+    trace: tuple[str, str] = ("", ""),
+) -> None:
+    """The writes in one store transaction; with an outbox on the store, its events first."""
+    if not txn:
         return
+    ops = [t.op for t in txn]
+    if outbox is not None and outbox.enabled(target.name):
+        ops = await outbox.publish_internal(target.name, txn, trace)
     try:
         await target.store.transact(ops)
     except StateStoreError as exc:

@@ -56,11 +56,49 @@ spec:
   type: pubsub.in-memory
   version: v1
   metadata: []
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: outboxbus
+spec:
+  type: pubsub.in-memory
+  version: v1
+  metadata: []
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: outboxstore
+spec:
+  type: state.in-memory
+  version: v1
+  metadata:
+    - name: outboxPublishPubsub
+      value: pubsub
+    - name: outboxPublishTopic
+      value: orders
+    - name: outboxPubsub
+      value: outboxbus
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: brokenbox
+spec:
+  type: state.in-memory
+  version: v1
+  metadata:
+    - name: outboxPublishPubsub
+      value: nopubsub
+    - name: outboxPublishTopic
+      value: orders
 """
 
 
 def write_components(root: Path) -> Path:
-    """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub`` under ``root``."""
+    """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub``, and the outbox's
+    ``outboxstore``, ``outboxbus`` and ``brokenbox`` under ``root``."""
     resources = root / "resources"
     resources.mkdir(parents=True, exist_ok=True)
     (resources / "components.yaml").write_text(COMPONENTS_YAML.format(db=root / "state.db"))
