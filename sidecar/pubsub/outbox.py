@@ -8,11 +8,12 @@ each upsert of a state transaction to that topic, and only once the transaction 
    pubsub), and the transaction gains a marker row under that id (value ``"0"``, key not
    prefixed). A failed internal publish refuses the transaction (``ERR_PUBLISH_OUTBOX``) and
    nothing is written;
-2. the sidecar's own subscriber of the internal topic waits for the marker: once the row exists
-   (the transaction committed) it republishes the event to the user topic and deletes the row.
-   When the row never appears (the transaction failed) the event is dropped after the waits of
-   ``MARKER_WAITS`` (``outboxDiscardWhenMissingState``) or refused so that a durable broker
-   redelivers it.
+2. the sidecar's own subscriber of the internal topic waits for the transaction: once it has
+   committed it republishes the event to the user topic and deletes the row. When it failed the
+   event is dropped (``outboxDiscardWhenMissingState``) or refused so that a durable broker
+   redelivers it. A transaction of this process settles its events as it ends; for any other
+   event (a redelivery after a restart) the subscriber looks for the row, as daprd does, over
+   the waits of ``MARKER_WAITS``.
 
 An upsert carrying ``outbox.projection: true`` is not written; its value is what the event of
 the other upsert of the same key carries. Deletes publish nothing. The event copies the
@@ -22,10 +23,12 @@ operation's metadata as attributes (all but ``data`` and ``id``), so ``type``, `
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +101,8 @@ class TransactionalOutbox:
         self.runtime = runtime
         self.configs = {c.store: c for c in configs}
         self.waits = MARKER_WAITS
+        # the events of this process's transactions in flight: their relay waits on these
+        self.pending: dict[str, asyncio.Future[bool]] = {}
 
     def enabled(self, store: str) -> bool:
         return store in self.configs
@@ -107,22 +112,49 @@ class TransactionalOutbox:
         namespace = os.environ.get("NAMESPACE", "")
         return f"{namespace}{self.runtime.app_id}{config.publish_topic}outbox"
 
-    async def publish_internal(
+    @contextlib.asynccontextmanager
+    async def transaction(
         self, store: str, ops: Sequence[TxnOp], trace: tuple[str, str]
+    ) -> AsyncIterator[list[Upsert | Delete]]:
+        """Publish each upsert's event to the internal topic, then give the writes to commit
+        (projections dropped, one marker per event added); the exit settles the events (sent on
+        by the relay if the commit did not raise). Raises PubSubError (``ERR_PUBLISH_OUTBOX``)."""
+        settled: list[asyncio.Future[bool]] = []
+        try:
+            writes = await self._publish_internal(store, ops, trace, settled)
+            yield writes
+        except BaseException:
+            _settle(settled, ok=False)
+            raise
+        _settle(settled, ok=True)
+
+    async def _publish_internal(
+        self,
+        store: str,
+        ops: Sequence[TxnOp],
+        trace: tuple[str, str],
+        settled: list[asyncio.Future[bool]],
     ) -> list[Upsert | Delete]:
-        """Publish each upsert's event to the internal topic; the writes to commit (projections
-        dropped, one marker per event added). Raises PubSubError (``ERR_PUBLISH_OUTBOX``)."""
         config = self.configs[store]
         kept, projections = split_projections(ops)
         writes: list[Upsert | Delete] = [op.op for op in kept]
         for op in kept:
             if isinstance(op.op, Upsert):
                 marker = f"outbox-{uuid.uuid4()}"
-                source = projections.get(op.op.key, op)
-                event = self._event(config, marker, op, source, trace)
-                await self._publish(config.outbox_pubsub, self.internal_topic(config), event)
+                event = self._event(config, marker, op, projections.get(op.op.key, op), trace)
+                settled.append(self._expect(marker))
+                try:
+                    await self._publish(config.outbox_pubsub, self.internal_topic(config), event)
+                except BaseException:
+                    self.pending.pop(marker, None)  # never published: no relay will ask
+                    raise
                 writes.append(Upsert(marker, b'"0"'))
         return writes
+
+    def _expect(self, marker: str) -> asyncio.Future[bool]:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.pending[marker] = future
+        return future
 
     def _event(
         self, config: OutboxConfig, marker: str, op: TxnOp, data: TxnOp, trace: tuple[str, str]
@@ -166,6 +198,12 @@ class TransactionalOutbox:
             await comp.broker.subscribe(self.internal_topic(config), relay)
 
 
+def _settle(futures: list[asyncio.Future[bool]], *, ok: bool) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(ok)
+
+
 class _Relay:
     """The internal topic's subscriber: republish once the marker row exists, then delete it."""
 
@@ -191,6 +229,11 @@ class _Relay:
         await self.store.delete(Delete(marker))
 
     async def _committed(self, marker: str) -> bool:
+        """Whether the marker's transaction committed: known at once for a transaction of this
+        process, else (a redelivery after a restart) when its row appears."""
+        settled = self.outbox.pending.pop(marker, None)
+        if settled is not None:
+            return await settled
         clock = self.outbox.runtime.services.clock
         for wait in (0.0, *self.outbox.waits):
             if wait:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -228,10 +229,11 @@ class Outbox(Protocol):
 
     def enabled(self, store: str) -> bool: ...
 
-    async def publish_internal(
+    def transaction(
         self, store: str, ops: Sequence[TxnOp], trace: tuple[str, str]
-    ) -> list[Upsert | Delete]:
-        """Publish the events; the writes to commit instead of ``ops``. Raises DaprError."""
+    ) -> AbstractAsyncContextManager[list[Upsert | Delete]]:
+        """Publish the events on entry (raising DaprError) and give the writes to commit
+        instead of ``ops``; the exit tells the outbox whether the commit raised."""
 
 
 async def transact(
@@ -243,9 +245,14 @@ async def transact(
     """The writes in one store transaction; with an outbox on the store, its events first."""
     if not txn:
         return
-    ops = [t.op for t in txn]
-    if outbox is not None and outbox.enabled(target.name):
-        ops = await outbox.publish_internal(target.name, txn, trace)
+    if outbox is None or not outbox.enabled(target.name):
+        await _commit(target, [t.op for t in txn])
+        return
+    async with outbox.transaction(target.name, txn, trace) as writes:
+        await _commit(target, writes)
+
+
+async def _commit(target: Target, ops: Sequence[Upsert | Delete]) -> None:
     try:
         await target.store.transact(ops)
     except StateStoreError as exc:

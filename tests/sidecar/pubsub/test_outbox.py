@@ -4,6 +4,9 @@ what the subscriber receives, what is stored, and what a failure leaves (recorde
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import grpc
 import pytest
 from dapr.proto.common.v1 import common_pb2
@@ -45,6 +48,19 @@ async def _outbox_harness(harness: HarnessFactory, pubsub: str = "pubsub") -> Ha
 def _outbox(h: Harness) -> TransactionalOutbox:
     assert h.runtime.outbox is not None
     return h.runtime.outbox
+
+
+def _store_yaml(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ``store`` component on ``kind``, publishing to ``orders`` on ``pubsub``."""
+    if kind == "state.sqlite":
+        connection = str(tmp_path / "state.db")
+        key = "connectionString"
+    elif kind == "state.redis":
+        connection, key = request.getfixturevalue("redis_server").host, "redisHost"
+    else:
+        connection, key = request.getfixturevalue("postgres_server").dsn, "connectionString"
+    text = STORE.format(pubsub="pubsub").replace("state.in-memory", kind)
+    return text + f'    - name: {key}\n      value: "{connection}"\n'
 
 
 async def test_an_upsert_reaches_the_topic_after_the_commit(harness: HarnessFactory) -> None:
@@ -111,7 +127,6 @@ async def test_a_delete_publishes_nothing(harness: HarnessFactory) -> None:
 
 async def test_a_failed_transaction_publishes_nothing(harness: HarnessFactory) -> None:
     h = await _outbox_harness(harness)
-    _outbox(h).waits = ()  # give up on a missing marker at once
     stale = {"operation": "upsert", "request": {"key": "k", "value": "v", "etag": "9"}}
     answer = await h.client.post(TXN, json={"operations": [stale]})
     assert answer.status_code == 500
@@ -145,6 +160,39 @@ async def test_grpc_transaction_publishes_the_raw_value(harness: HarnessFactory)
         await stub.ExecuteStateTransaction(request)
     event = (await h.app.next()).json()
     assert (event["data"], event["contentType"]) == ({"a": 1}, "application/json")
+
+
+@pytest.mark.parametrize("kind", ["state.sqlite", "state.redis", "state.postgresql"])
+async def test_every_store_publishes_after_its_commit(
+    harness: HarnessFactory, request: pytest.FixtureRequest, tmp_path: Path, kind: str
+) -> None:
+    h = await harness(subscriptions=SUB, extra_yaml=_store_yaml(kind, request, tmp_path))
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    ops = [_upsert(key, "stored"), _upsert(key, "sent", **{"outbox.projection": "true"})]
+    assert (await h.client.post(TXN, json={"operations": ops})).status_code == 204
+    assert (await h.app.next()).json()["data"] == "sent"
+    assert (await h.client.get(f"/v1.0/state/store/{key}")).json() == "stored"
+    stale = {"operation": "upsert", "request": {"key": key, "value": "x", "etag": "9"}}
+    assert (await h.client.post(TXN, json={"operations": [stale]})).status_code >= 400
+    await h.client.post(TXN, json={"operations": [_upsert(key, "next")]})
+    assert (await h.app.next()).json()["data"] == "next"
+    await h.runtime.drain()
+    marker = _outbox(h).pending
+    assert marker == {}
+
+
+async def test_on_pubsub_redis(harness: HarnessFactory, request: pytest.FixtureRequest) -> None:
+    host = request.getfixturevalue("redis_server").host
+    components = [("pubsub", f"[{{name: redisHost, value: '{host}'}}]")]
+    h = await harness(
+        subscriptions=SUB,
+        components=components,
+        component_type="pubsub.redis",
+        extra_yaml=STORE.format(pubsub="pubsub"),
+        app_id=f"a{uuid.uuid4().hex[:8]}",
+    )
+    await h.client.post(TXN, json={"operations": [_upsert("k", "on redis")]})
+    assert (await h.app.next()).json()["data"] == "on redis"
 
 
 @pytest.mark.parametrize(
