@@ -46,6 +46,7 @@ from .registry import Entry, Registry
 from .secrets import SecretStore, load_secret_stores
 from .services import ExtensionFactory, Identity
 from .state import StateStore, StateStoreError, build_state_store
+from .state.operations import Outbox
 from .tracing import Tracing
 
 log = logging.getLogger(__name__)
@@ -362,6 +363,11 @@ class Sidecar:
         self.force_shutdown = force
         self.shutdown_requested.set()
 
+    @property
+    def outbox(self) -> Outbox | None:
+        found = (getattr(e, "outbox", None) for e in self.extensions)
+        return next((o for o in found if o is not None), None)
+
     def not_ready_targets(self) -> list[str]:
         return [] if self.ready.is_set() else ["app"]
 
@@ -396,5 +402,7 @@ class Sidecar:
             }
         for ext in self.extensions:
             ext.describe(out)
+        loaded = [c.name for c in self.resources.components]  # daprd lists them in load order
+        out["components"].sort(key=lambda c: loaded.index(c["name"]) if c["name"] in loaded else 0)
         first = {k: out.pop(k) for k in METADATA_ORDER if k in out}
         return first | out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from . import gojson
@@ -134,6 +135,47 @@ def loads_go(body: bytes, *, empty_as: Any = None) -> Any:
 def go_marshal(value: Any) -> bytes:
     """Go's ``json.Marshal`` of a value decoded into ``any`` (numbers are float64)."""
     return gojson.dumpb(_as_float64(value))
+
+
+def go_sprint(value: Any) -> bytes:
+    """Go's ``fmt.Sprintf("%v", v)`` of a value decoded into ``any`` (maps with sorted keys)."""
+    return _sprint(value).encode()
+
+
+def _sprint(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_sprint(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_sprint(v) for v in value) + "]"
+    return _go_float(float(value))
+
+
+def _go_float(number: float) -> str:
+    """``strconv.FormatFloat(f, 'g', -1, 64)`` (``%v`` of a float64): shortest digits, an
+    exponent from 1e6 up and below 1e-4."""
+    if number != number or number in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(number)]
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    point = len(digits) + int(exponent)  # digits before the decimal point
+    exp = point - 1
+    prefix = "-" if sign else ""
+    if number == 0:
+        return prefix + "0"
+    if exp < -4 or exp >= 6:  # shortest form: precision 6 decides
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{prefix}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{prefix}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return prefix + text + "0" * (point - len(text))
+    return f"{prefix}{text[:point]}.{text[point:]}"
 
 
 def _as_float64(value: Any) -> Any:

@@ -24,6 +24,7 @@ from .metrics import SidecarMetrics
 from .registry import Entry
 from .secrets import SecretStore
 from .state import StateStore
+from .state.operations import Outbox
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class PubSubServices(AppServices, Protocol):
     @property
     def resources(self) -> Resources:
         """Components and subscriptions in scope for this app (loaded before extensions start)."""
+
+    @property
+    def state_stores(self) -> Mapping[str, StateStore]:
+        """The state stores (opened before extensions start): the outbox reads its markers."""
 
 
 class Peers(Protocol):
@@ -146,6 +151,10 @@ class ApiServices(AppServices, Peers, StoreServices, Protocol):
         """``PUT /v1.0/metadata/{key}``: an ``extended`` attribute."""
 
     def request_shutdown(self, *, force: bool = False) -> None: ...
+
+    @property
+    def outbox(self) -> Outbox | None:
+        """The transactional outbox of the pub/sub runtime; None without one."""
 
 
 class Extension(Protocol):

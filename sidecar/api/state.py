@@ -19,8 +19,9 @@ from starlette.routing import Route
 
 from ..clock import utc
 from ..dapr_errors import DaprError, malformed
-from ..godecode import GoError, go_marshal
-from ..state import Delete, StateItem, Upsert
+from ..godecode import GoError, go_marshal, go_sprint
+from ..pubsub.publishing import caller_trace
+from ..state import StateItem, Upsert
 from ..state import operations as ops
 from ..web import empty, metadata_from_query, raw_json_response, read_body
 from ._context import services_of
@@ -96,7 +97,7 @@ def _save_ops(target: ops.Target, items: list[Any], meta: Mapping[str, str]) -> 
     return upserts
 
 
-def _txn_op(target: ops.Target, op: Mapping[str, Any], meta: Mapping[str, str]) -> Upsert | Delete:
+def _txn_op(target: ops.Target, op: Mapping[str, Any], meta: Mapping[str, str]) -> ops.TxnOp:
     kind = op.get("operation", "")
     if kind not in ("upsert", "delete"):
         raise ops.unsupported_operation(kind)
@@ -105,10 +106,21 @@ def _txn_op(target: ops.Target, op: Mapping[str, Any], meta: Mapping[str, str]) 
     try:
         item = _item(request, with_value=kind == "upsert")
         if kind == "upsert":
-            return ops.upsert(target, item, meta, key)
-        return ops.delete_op(item, key)
+            return _outbox_view(request, ops.upsert(target, item, meta, key), meta)
+        return ops.TxnOp(ops.delete_op(item, key), {**item.metadata, **meta})
     except (ValueError, GoError) as exc:
         raise ops.transaction_error(exc) from None
+
+
+def _outbox_view(request: Mapping[str, Any], write: Upsert, meta: Mapping[str, str]) -> ops.TxnOp:
+    """What an outbox event of this upsert carries: daprd merges the query's metadata into the
+    operation's, and renders the value with ``%v`` (``json.Marshal`` for ``application/json``)."""
+    metadata = {**{k: v or "" for k, v in (request.get("metadata") or {}).items()}, **meta}
+    content_type = str(request.get("contenttype") or metadata.get("contentType", ""))
+    value = request.get("value")
+    json_type = content_type.lower() == "application/json"
+    data = go_marshal(value) if json_type else go_sprint(value)
+    return ops.TxnOp(write, metadata, content_type, data)
 
 
 # ---------------------------------------------------------------- responses
@@ -186,7 +198,9 @@ async def transact_state(request: Request) -> Response:
     body = fields(decode(await read_body(request), TXN_BODY, malformed), TXN_BODY)
     operations = [fields(op, TXN_OP) for op in body.get("operations") or []]
     meta = metadata_from_query(request)
-    await ops.transact(target, [_txn_op(target, op, meta) for op in operations])
+    txn = [_txn_op(target, op, meta) for op in operations]
+    trace = (request.headers.get("traceparent", ""), request.headers.get("tracestate", ""))
+    await ops.transact(target, txn, services_of(request).outbox, caller_trace(*trace))
     return empty()
 
 

@@ -11,7 +11,7 @@ from google.protobuf import empty_pb2
 
 from ..clock import utc
 from ..dapr_errors import DaprError
-from ..state import Delete, StateItem, Upsert
+from ..state import StateItem, Upsert
 from ..state import operations as ops
 from ._context import Context, Services
 
@@ -50,16 +50,21 @@ def _upserts(target: ops.Target, states: Any) -> list[Upsert]:
         raise DaprError(500, "ERR_STATE_SAVE", message) from exc
 
 
-def _txn_op(target: ops.Target, op: Any, meta: Mapping[str, str]) -> Upsert | Delete:
+def _txn_op(target: ops.Target, op: Any, meta: Mapping[str, str]) -> ops.TxnOp:
+    """An operation, and what its outbox event carries: the value as sent, the operation's own
+    metadata, its ``contentType`` metadata as the content type."""
     kind = op.operationType
     if kind not in ("upsert", "delete"):
         raise ops.unsupported_operation(kind)
     item = _item(op.request)
     key = target.key(item.key)
     try:
-        return ops.upsert(target, item, meta, key) if kind == "upsert" else ops.delete_op(item, key)
+        upsert = kind == "upsert"
+        write = ops.upsert(target, item, meta, key) if upsert else ops.delete_op(item, key)
     except ValueError as exc:
         raise ops.transaction_error(exc) from None
+    content_type = item.metadata.get("contentType", "")
+    return ops.TxnOp(write, item.metadata, content_type, item.value)
 
 
 class StateRpcs:
@@ -109,7 +114,8 @@ class StateRpcs:
     async def ExecuteStateTransaction(self, request: Any, context: Context) -> empty_pb2.Empty:
         target = self._target(request.storeName)
         meta = dict(request.metadata)
-        await ops.transact(target, [_txn_op(target, op, meta) for op in request.operations])
+        txn = [_txn_op(target, op, meta) for op in request.operations]
+        await ops.transact(target, txn, self.services.outbox)
         return empty_pb2.Empty()
 
     async def QueryStateAlpha1(

@@ -22,6 +22,7 @@ from ._broker import (
 from ._delivery import Deliverer, Sender
 from ._redis_streams import OWN_METADATA, RedisStreamsBroker, parse_stream_settings
 from ._subscriptions import TopicSubscription
+from .outbox import OutboxConfig, TransactionalOutbox
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ class PubSubRuntime:
         self.programmed: list[TopicSubscription] = []
         self.active: list[TopicSubscription] = []
         self.streams: list[Deliverer] = []
+        self.outbox: TransactionalOutbox | None = None
         self.routes: list[BaseRoute] = build_routes(self)
 
     @property
@@ -134,6 +136,16 @@ class PubSubRuntime:
                 raise init_failure(comp, exc) from exc
             self.components[comp.name] = component
         self.declared = _subscriptions.declarative(self.services.resources.subscriptions)
+        await self._start_outbox()
+
+    async def _start_outbox(self) -> None:
+        """The outbox of the state stores that configure one, subscribed to its internal topics
+        whether or not the app listens (as daprd)."""
+        stores = [c for c in self.services.resources.components if c.type.startswith("state.")]
+        configs = [cfg for cfg in map(OutboxConfig.of, stores) if cfg is not None]
+        if configs:
+            self.outbox = TransactionalOutbox(self, configs)
+            await self.outbox.subscribe(self.services.state_stores)
 
     async def on_app_ready(self) -> None:
         if not self.components:

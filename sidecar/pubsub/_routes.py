@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,13 +14,13 @@ from starlette.routing import BaseRoute, Route
 
 from ..web import empty, json_response, metadata_from_query, read_body
 from ._bulk import BulkEntry, parse_entries
+from .publishing import caller_trace
 
 if TYPE_CHECKING:
     from ._pubsub_runtime import PubSubRuntime
 
 log = logging.getLogger(__name__)
 
-_TRACEPARENT = re.compile(r"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
 METHODS = ["POST", "PUT"]
 ERR_PUBLISH = "ERR_PUBSUB_PUBLISH_MESSAGE"
 
@@ -35,15 +34,13 @@ def _params(request: Request, *, bulk: bool) -> tuple[str, str]:
 
 
 def _trace(request: Request, *, child: bool) -> tuple[str, str]:
-    """The caller's W3C trace context, or none: with tracing off daprd's span context is empty
-    when the caller sends none, and the envelope says ``""`` (recorded from daprd 1.18.3)."""
-    given = request.headers.get("traceparent", "")
-    state = request.headers.get("tracestate", "")
-    if _TRACEPARENT.fullmatch(given):
-        if not child:
-            return given, state
+    """The caller's trace context (``caller_trace``); a bulk entry's is a child span of it."""
+    given, state = caller_trace(
+        request.headers.get("traceparent", ""), request.headers.get("tracestate", "")
+    )
+    if given and child:
         return f"{given[:35]}{secrets.token_hex(8)}{given[51:]}", state
-    return "", ""
+    return given, state
 
 
 class PublishApi:

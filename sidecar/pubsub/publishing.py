@@ -7,6 +7,7 @@ arguments here and writes the answer; what is checked, built and published is th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,15 @@ from ._bulk import BulkEntry
 if TYPE_CHECKING:
     from ._pubsub_runtime import PubSubRuntime
 
-__all__ = ["BulkEntry", "Publisher", "Trace"]
+__all__ = ["BulkEntry", "Publisher", "Trace", "caller_trace"]
 Trace = tuple[str, str]  # (traceparent, tracestate), empty when the caller sent none
+_TRACEPARENT = re.compile(r"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def caller_trace(traceparent: str, tracestate: str) -> Trace:
+    """The caller's W3C trace context, or none: with tracing off daprd's span context is empty
+    when the caller sends none, and the envelope says ``""`` (recorded from daprd 1.18.3)."""
+    return (traceparent, tracestate) if _TRACEPARENT.fullmatch(traceparent) else ("", "")
 
 
 class Publisher:

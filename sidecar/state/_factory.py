@@ -27,6 +27,10 @@ _POSTGRES = ("state.postgresql", "state.postgres")
 _POSTGRES_METADATA = {"connectionstring", "tablename", "metadatatablename", "timeout"}
 _POSTGRES_METADATA |= {"timeoutinseconds", "cleanupinterval", "cleanupintervalinseconds"}
 _POSTGRES_METADATA |= {"actorstatestore", "keyprefix"}
+#: what daprd itself reads from any state store's metadata (the transactional outbox)
+RUNTIME_METADATA = frozenset({"outboxpublishpubsub", "outboxpublishtopic", "outboxpubsub"})
+RUNTIME_METADATA |= {"outboxdiscardwhenmissingstate"}
+_POSTGRES_METADATA |= RUNTIME_METADATA
 _FORBIDDEN_PRAGMAS = {
     "busy_timeout": "busyTimeout",
     "journal_mode": "disableWAL",
@@ -92,7 +96,7 @@ def _sqlite(
 
 
 def _redis(name: str, metadata: Mapping[str, str], actor: bool) -> RedisStateStore:
-    settings = redisconn.parse_settings(metadata, REDIS_METADATA)
+    settings = redisconn.parse_settings(metadata, REDIS_METADATA | RUNTIME_METADATA)
     raw_ttl = redisconn.lowered(metadata).get("ttlinseconds", "")
     try:
         default_ttl = int(raw_ttl) if raw_ttl else None

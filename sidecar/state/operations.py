@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..dapr_errors import ERROR_INFO_TYPE, DaprError
 from ._base import Delete, StateItem, StateStore, Upsert
@@ -212,9 +213,46 @@ async def bulk_delete(target: Target, items: Sequence[Item]) -> None:
         raise state_error("ERR_STATE_DELETE", message, exc) from exc
 
 
-async def transact(target: Target, ops: Sequence[Upsert | Delete]) -> None:
-    if not ops:
+@dataclass(frozen=True)
+class TxnOp:
+    """One operation of a transaction: the write, and what an outbox event of it carries (the
+    operation's metadata, its content type, and its value as daprd renders it for the event)."""
+
+    op: Upsert | Delete
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    event_data: bytes = b""
+
+
+class Outbox(Protocol):
+    """The transactional outbox (``pubsub/outbox.py``) as a transaction uses it."""
+
+    def enabled(self, store: str) -> bool: ...
+
+    def transaction(
+        self, store: str, ops: Sequence[TxnOp], trace: tuple[str, str]
+    ) -> AbstractAsyncContextManager[list[Upsert | Delete]]:
+        """Publish the events on entry (raising DaprError) and give the writes to commit
+        instead of ``ops``; the exit tells the outbox whether the commit raised."""
+
+
+async def transact(
+    target: Target,
+    txn: Sequence[TxnOp],
+    outbox: Outbox | None = None,
+    trace: tuple[str, str] = ("", ""),
+) -> None:
+    """The writes in one store transaction; with an outbox on the store, its events first."""
+    if not txn:
         return
+    if outbox is None or not outbox.enabled(target.name):
+        await _commit(target, [t.op for t in txn])
+        return
+    async with outbox.transaction(target.name, txn, trace) as writes:
+        await _commit(target, writes)
+
+
+async def _commit(target: Target, ops: Sequence[Upsert | Delete]) -> None:
     try:
         await target.store.transact(ops)
     except StateStoreError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sidecar._runner import free_port
 
-from ..integration._support import write_statestore
+from ..integration._components import component, dump, write_statestore
 from ..realdapr._procs import Daprd, Placement, Process, Scheduler, write_config
 from ._model import API_TOKEN, GRPC, MAIN, TOKEN
 from ._runner import Target
@@ -27,10 +27,28 @@ GRPC_APP_ID = "parity-grpc"
 APP_TOKEN = "parity-app-secret"  # the gRPC app's APP_API_TOKEN
 
 
+def _outbox_metadata(pubsub: str, topic: str, *internal: str) -> list[dict[str, str]]:
+    names = ("outboxPublishPubsub", "outboxPublishTopic", "outboxPubsub")
+    return [
+        {"name": n, "value": v} for n, v in zip(names, (pubsub, topic, *internal), strict=False)
+    ]
+
+
+OUTBOX_COMPONENTS = [
+    component("outboxbus", "pubsub.in-memory"),
+    component("outboxstore", "state.in-memory", *_outbox_metadata("pubsub", "orders", "outboxbus")),
+    component("brokenbox", "state.in-memory", *_outbox_metadata("nopubsub", "orders")),
+]
+
+
 def write_components(root: Path) -> Path:
-    """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub`` under ``root``."""
+    """``statestore`` (state.sqlite, the actor store), ``memstore``, ``pubsub``, and the outbox's
+    ``outboxstore``, ``outboxbus`` and ``brokenbox`` under ``root``."""
     resources = root / "resources"
-    write_statestore(resources, root / "state.db", busy_timeout=False, pubsub=True, memstore=True)
+    path = write_statestore(
+        resources, root / "state.db", busy_timeout=False, pubsub=True, memstore=True
+    )
+    path.write_text(f"{path.read_text()}---\n{dump(*OUTBOX_COMPONENTS)}")  # in load order
     return resources
 
 

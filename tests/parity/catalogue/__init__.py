@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._grpc import GrpcExchange
 from .._model import Exchange
-from . import actors, grpc, grpc_app, invoke, jobs, platform, pubsub, state
+from . import actors, grpc, grpc_app, invoke, jobs, outbox, platform, pubsub, state
 
 GROUPS: dict[str, list[Exchange] | list[GrpcExchange]] = {
     "jobs": jobs.EXCHANGES,
@@ -12,6 +12,7 @@ GROUPS: dict[str, list[Exchange] | list[GrpcExchange]] = {
     "invoke": invoke.EXCHANGES,
     "actors": actors.EXCHANGES,
     "pubsub": pubsub.EXCHANGES,
+    "outbox": outbox.EXCHANGES,
     "platform": platform.EXCHANGES,
     "grpc": grpc.EXCHANGES,
     "grpc_app": grpc_app.EXCHANGES,

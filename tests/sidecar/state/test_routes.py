@@ -30,6 +30,7 @@ class _Sidecar:
 
     state_stores: dict[str, StateStore] = field(default_factory=dict)
     identity: Identity = Identity("app", "default", "app:1")
+    outbox: None = None
 
 
 async def _dapr_error(request: Request, exc: Exception) -> Response:
