@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from .._sidecar_client import SidecarError
 from ..deps import get_runtime
 from ._access import ConsoleAccess, LoginRequiredError, check_origin
 from ._forms import assign_request, snooze_request
-from ._page import gather
+from ._page import ConsolePage, gather
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -46,8 +47,13 @@ Posting = Annotated[None, Depends(posting)]
 
 
 async def render(request: Request, status: int = 200, **context: Any) -> Response:
-    page = await gather(get_runtime(request))
-    values = {"page": page, "form": {}, "error": None, "field": None, **context}
+    try:
+        page = await gather(get_runtime(request))
+    except (ActorCallFailedError, SidecarError) as exc:  # shown on the page, not as JSON
+        page = ConsolePage(datetime.now(UTC))
+        status, context = max(status, _unavailable(exc)), {**context, "unreadable": str(exc)}
+    values = {"page": page, "form": {}, "error": None, "field": None, "unreadable": None}
+    values |= context
     values |= {"refresh": REFRESH_SECONDS, "signed": access_of(request).needs_login}
     return templates.TemplateResponse(request, "console.html", values, status_code=status)
 
@@ -67,6 +73,10 @@ async def act(
     except ActorCallFailedError as exc:
         return await render(request, 502, error=str(exc), form=form or {})
     return RedirectResponse("/console", status_code=303)
+
+
+def _unavailable(exc: Exception) -> int:
+    return 503 if getattr(exc, "error_code", "") == "ERR_SIDECAR_UNAVAILABLE" else 502
 
 
 def _status(exc: TaskError) -> int:

@@ -170,3 +170,14 @@ async def test_the_stylesheet_and_script_are_served_by_the_app(client: httpx.Asy
     for asset in ("console.css", "console.js"):
         response = await client.get(f"/console/static/{asset}")
         assert response.status_code == 200, asset
+
+
+async def test_when_the_actors_cannot_be_reached_the_page_says_so(
+    client: httpx.AsyncClient, sidecar: FakeSidecar
+) -> None:
+    await assign(client)
+    sidecar.actors_down = True
+    response = await client.get("/console")
+    assert response.status_code == 502, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Could not read the agents" in response.text and "ListTasks" in response.text
