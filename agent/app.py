@@ -18,7 +18,7 @@ from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
 from appkit.tracing import AppTracing
 
-from . import _errors, _mcp
+from . import _errors, _mcp, console
 from ._metrics import AgentMetrics, AnswerCounter
 from ._runtime import AgentRuntime
 from ._self_check import self_check
@@ -79,6 +79,7 @@ def create_app(
         app.include_router(router)
     app.router.routes.append(_mcp.route(mcp_endpoint))
     app.state.mcp = tools
+    console.install(app, settings.api_key)
     serve_metrics(app, metrics.registry)
     tracing.instrument_app(app)
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from .._calendar import tasks_calendar
+from .._views import agents_with_open_tasks
 from ..deps import AgentId, Gateway, get_runtime
 from ..schemas import ERRORS, AgentList
 
@@ -15,20 +16,8 @@ router = APIRouter(tags=["views"], responses=ERRORS)
 
 
 @router.get("/agents", response_model=AgentList, summary="Agents with open tasks")
-async def list_agents(request: Request, gateway: Gateway) -> Any:
-    found = []
-    for agent_id in await get_runtime(request).directory.agents():
-        open_tasks = (await gateway.call(agent_id, "ListTasks", {"status": "open"}))["tasks"]
-        if open_tasks:
-            fires = (await gateway.call(agent_id, "Upcoming", {"limit": 1}))["upcoming"]
-            found.append(
-                {
-                    "agent_id": agent_id,
-                    "open_tasks": len(open_tasks),
-                    "next_fire": next(iter(fires), None),
-                }
-            )
-    return {"agents": found}
+async def list_agents(request: Request) -> Any:
+    return {"agents": await agents_with_open_tasks(get_runtime(request))}
 
 
 @router.get(

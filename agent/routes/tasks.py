@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from actors import TaskStatus
 
+from .._views import notifications
 from ..deps import AgentId, Gateway, TaskId, get_runtime
 from ..schemas import (
     ERRORS,
@@ -110,18 +111,6 @@ async def upcoming(
     "/notifications", response_model=NotificationList, summary="Notifications this agent sent"
 )
 async def list_notifications(
-    agent_id: AgentId, gateway: Gateway, request: Request, task_id: str | None = None
+    agent_id: AgentId, request: Request, task_id: str | None = None
 ) -> Any:
-    query = {"task_id": task_id} if task_id else {}
-    sent = (await gateway.call(agent_id, "ListNotifications", query))["notifications"]
-    status_of = await get_runtime(request).notifier.delivery_status(agent_id, task_id)
-    return {"notifications": [_with_delivery(n, status_of) for n in sent]}
-
-
-def _with_delivery(note: dict[str, Any], status_of: dict[str, Any] | None) -> dict[str, Any]:
-    record = (status_of or {}).get(note["id"])
-    if status_of is None:
-        return {**note, "delivery_status": "unknown"}
-    if record is None:
-        return {**note, "delivery_status": "not_stored"}
-    return {**note, "delivery_status": record["status"], "deliveries": record.get("deliveries", [])}
+    return {"notifications": await notifications(get_runtime(request), agent_id, task_id)}

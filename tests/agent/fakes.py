@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from dapr.actor import ActorRuntime
@@ -21,6 +22,8 @@ class FakeSidecar:
         self.app_state: dict[str, tuple[Any, int]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []
+        self.dead_letters: list[dict[str, Any]] = []
+        self.replayed: list[str] = []
         self.requests: list[httpx.Request] = []
         self.notifier_down = False
         self.actors_down = False
@@ -40,6 +43,8 @@ class FakeSidecar:
             return self._job(request, match["name"])
         if path == "/v1.0/invoke/notifier/method/notifications":
             return self._notify(request)
+        if path.startswith("/v1.0/invoke/notifier/method/dead-letters"):
+            return self._dead_letters(request, path)
         if path.startswith("/v1.0/state/statestore"):
             return self._state_api(request, path.removeprefix("/v1.0/state/statestore"))
         return httpx.Response(404, json={"errorCode": "ERR_DIRECT_INVOKE", "message": path})
@@ -124,3 +129,14 @@ class FakeSidecar:
             return httpx.Response(200, json={"notifications": notes})
         self.notifications.append(json.loads(request.content))
         return httpx.Response(200, json={"status": "stored"})
+
+    def _dead_letters(self, request: httpx.Request, path: str) -> httpx.Response:
+        """The notifier's ``GET /dead-letters`` and ``POST /dead-letters/{id}/replay``."""
+        if request.method == "GET":
+            return httpx.Response(200, json={"notifications": self.dead_letters})
+        nid = unquote(path.split("/")[-2])
+        if nid not in [d["id"] for d in self.dead_letters]:
+            body = {"errorCode": "ERR_DEAD_LETTER_NOT_FOUND", "message": f"no dead letter {nid}"}
+            return httpx.Response(404, json=body)
+        self.replayed.append(nid)
+        return httpx.Response(200, json={"id": nid, "status": "replayed"})
