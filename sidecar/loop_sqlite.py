@@ -67,10 +67,13 @@ class LoopSqlite:
 
     WAL checkpoints (copying the log back into the database, tens of milliseconds) never run on
     the event loop: automatic checkpoints are off on the inline connection, and every
-    ``CHECKPOINT_EVERY`` writes a passive checkpoint runs on the worker thread.
+    ``CHECKPOINT_EVERY`` writes a passive checkpoint runs on the worker thread. Passive ones
+    never make a busy writer start the log over, so once it holds ``WAL_RESTART_FRAMES`` frames
+    the checkpoint is a RESTART: the log stays bounded, and so does its replay on reopening.
     """
 
     CHECKPOINT_EVERY = 1000  # writes; SQLite's own automatic checkpoint is at 1000 pages
+    WAL_RESTART_FRAMES = 8192  # log frames (32 MiB of 4 KiB pages) that make the next one RESTART
 
     def __init__(
         self,
@@ -224,8 +227,13 @@ class LoopSqlite:
             self._checkpoint.add_done_callback(self._checkpointed)
 
     def _run_checkpoint(self) -> Any:
+        """A passive checkpoint; when the log has grown past ``WAL_RESTART_FRAMES``, a RESTART
+        one, so the next writer starts the log over (writers meanwhile wait on this thread)."""
         assert self._slow is not None
-        return self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        result = self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if result is not None and result[1] > self.WAL_RESTART_FRAMES:
+            result = self._slow.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        return result
 
     def _checkpointed(self, future: asyncio.Future[Any]) -> None:
         self._checkpoint = None
