@@ -84,6 +84,8 @@ def following(record: JobRecord, outcome: Outcome) -> JobRecord | None:
     if outcome is Outcome.FAILED and spec.failure_policy.retry_allowed(record.attempts + 1):
         retry_at = record.due_at + spec.failure_policy.interval
         return record.advanced(attempts=record.attempts + 1, due_at=retry_at)
+    if spec.schedule is None:  # a one-shot job: its one tick is done
+        return None
     count = record.count + 1
     nxt = next_tick(make_plan(spec, record.created_at), record.tick, count)
     if nxt is None:
