@@ -71,12 +71,14 @@ async def run_ours(
     spec = JobSpec(due_time="24h", data='"x"')
     out: dict[str, Any] = {"system": f"ours (synchronous={sync})", "n": n}
     async with SqliteJobStore(path, synchronous=sync) as store:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for i in range(n):
             now = clock.now()
             rec = JobRecord(owner, f"job-{i}", spec, now, now + 86400, now + 86400)
             await store.put(rec, overwrite=False)
         out["create_per_s"] = round(n / (time.perf_counter() - start))
+        out["create_cpu_us"] = round((time.process_time() - cpu) / n * 1e6, 1)
+        out["loadavg_1m"] = os.getloadavg()[0]
         out["rss_mib_after_create"] = round(rss_mib(), 1)
     out["db_file_mib"] = db_mib(workdir)
     start = time.perf_counter()
@@ -100,8 +102,10 @@ async def run_ours(
 
         scheduler = Scheduler(store, clock)
         scheduler.serve(owner, noop)
+        cpu = time.process_time()
         async with scheduler:
             await asyncio.wait_for(done.wait(), spread + 300)
+        out["fire_cpu_us"] = round((time.process_time() - cpu) / burst * 1e6, 1)
         out["fire_per_s_offered"] = round(burst / spread)
         out["fire_window_s"] = round(clock.now() - base, 3)
         out["lateness"] = lateness_stats(fired)
