@@ -54,6 +54,8 @@ def role(pid: int) -> str:
         return f"{name} {app}".strip()
     if "-m" in args:
         module = args[args.index("-m") + 1]
+        if any(a.endswith("_guard.py") for a in args):  # sidecar run's guard of an app
+            return f"guard of {module}"
         if module == "sidecar" and "--app-id" in args:
             return f"sidecar {args[args.index('--app-id') + 1]}"
         return {"sidecar": "sidecar run -f", "sidecar.real_dapr": "real_dapr"}.get(module, module)
@@ -108,3 +110,12 @@ def stop_profiles(spies: list[subprocess.Popen[bytes]]) -> None:
         spy.send_signal(2)  # SIGINT: py-spy writes its file and exits
     for spy in spies:
         spy.wait(timeout=60)
+
+
+def pss_mib(pid: int) -> float:
+    """Proportional set size: resident memory with each shared page split among its users, so
+    the figures of several processes add up (``/proc/<pid>/smaps_rollup``)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
