@@ -17,8 +17,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvloop
-
 from . import _logs
 from ._app_run import current_app
 from ._config import default_home, private_dir
@@ -118,8 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "reset":
             return asyncio.run(_reset(args))
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:  # libuv loop
-            return runner.run(_run(args, command, app_umask))
+        return asyncio.run(_run(args, command, app_umask))
     except _STARTUP_ERRORS as exc:
         sys.stderr.write(f"sidecar: error: {exc}\n")
         return 1
