@@ -289,11 +289,18 @@ class ProjectManagementAgent(Actor, ProjectManagementAgentInterface):
         return task
 
     async def _load(self, task_id: str) -> Task | None:
+        """The task, or None; an id not in ``task_ids`` (kept in the state cache between turns,
+        written in the same transaction as each new task) is not looked up in the store."""
+        if task_id not in await self._get_state(_IDS, []):
+            return None
+        return await self._read(task_id)
+
+    async def _read(self, task_id: str) -> Task | None:
         raw = await self._get_state(_task_key(task_id), None)
         return load_task(raw) if raw is not None else None
 
     async def _load_all(self) -> list[Task]:
-        tasks = [await self._load(task_id) for task_id in await self._get_state(_IDS, [])]
+        tasks = [await self._read(task_id) for task_id in await self._get_state(_IDS, [])]
         return [t for t in tasks if t is not None]
 
     async def _get_state(self, key: str, default: Any) -> Any:

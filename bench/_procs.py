@@ -31,18 +31,23 @@ NOOP_APP = textwrap.dedent(
     import uvicorn
 
     seen = []
+    names = []
 
     async def job(request):
         await request.body()
         seen.append(time.time())
+        names.append(request.path_params["name"])
         return Response(status_code=200)
 
     async def count(request):
         return JSONResponse({"count": len(seen), "first": min(seen, default=0),
                              "last": max(seen, default=0)})
 
+    async def fires(request):
+        return JSONResponse({"names": names, "times": seen})
+
     app = Starlette(routes=[Route("/job/{name}", job, methods=["POST"]),
-                            Route("/count", count)])
+                            Route("/count", count), Route("/fires", fires)])
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
                 access_log=False)
     """
@@ -144,6 +149,18 @@ class Procs:
         assert process.proc is not None
         self.procs.append(process.proc)
         return process
+
+    def cpu_seconds(self) -> list[float]:
+        """CPU time (user + system) of each process started, in start order (seconds)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        out = []
+        for proc in self.procs:
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+                out.append((int(fields[11]) + int(fields[12])) / tick)
+            except OSError:
+                out.append(0.0)
+        return out
 
     def rss_mib(self) -> float:
         """Resident memory of every process started, together (MiB)."""

@@ -6,7 +6,11 @@ time; its worst answer time bounds the sidecar's worst event-loop stall under th
 outside (a stalled loop answers nothing), and it works the same on real daprd.
 
 Usage: ./dev bench agent_e2e [--assign 2000] [--agents 100] [--clients 16] [--fires 200]
-                             [--runtimes separate,local,dapr]
+                             [--runtimes separate,local,dapr] [--profile DIR]
+The assign figures include each process's CPU per assignment (``cpu_ms``, from
+``/proc/<pid>/stat`` before and after the load; ``bench`` is this load generator) and the load
+average. ``--profile DIR`` also records every Python process with py-spy during the assign load
+(collapsed stacks in ``DIR/<runtime>/<process>.txt``; ``./dev bench profile_top`` sums them up).
 ``separate`` runs the four processes (two sidecars, agent, notifier) apart; ``local`` runs the
 run file as ``./dev up`` does (one ``sidecar run -f``); ``dapr`` runs the same run file on real
 daprd, placement and scheduler (``./dev up --runtime dapr``). Each in turn, in one run.
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,6 +35,7 @@ from pathlib import Path
 from httpx_aiohttp import HttpxAiohttpClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench import _proctree as proctree  # noqa: E402
 from tests.faults._system import System, _parse_time  # noqa: E402
 
 
@@ -127,6 +133,22 @@ async def probed(probe: StallProbe, work: Awaitable[dict[str, float]]) -> dict[s
     return {**result, "healthz_p99_ms": stall["p99_ms"], "healthz_max_ms": stall["max_ms"]}
 
 
+async def with_cpu(
+    system: System, count: int, work: Awaitable[dict[str, float]], profile: Path | None
+) -> dict[str, object]:
+    """Run ``work``; its result with each process's CPU ms per one of ``count`` operations."""
+    procs = proctree.tree([p.pid for p in system.procs.values()])
+    spies = proctree.profile(procs, profile) if profile else []
+    procs["bench"] = os.getpid()
+    before = proctree.cpu_of(procs)
+    result = await work
+    after = proctree.cpu_of(procs)
+    proctree.stop_profiles(spies)
+    cpu = {n: round(1000 * (after[n] - before[n]) / count, 2) for n in procs}
+    total = round(sum(cpu.values()), 2)
+    return {**result, "cpu_ms": cpu, "cpu_ms_total": total, "load": proctree.load_average()}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assign", type=int, default=2000)
@@ -134,6 +156,7 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--fires", type=int, default=200)
     parser.add_argument("--runtimes", default="separate")
+    parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     for runtime in args.runtimes.split(","):
         await measure(runtime, args)
@@ -147,7 +170,10 @@ async def measure(runtime: str, args: argparse.Namespace) -> None:
             async with HttpxAiohttpClient(timeout=60) as client:
                 await system.start(client, timeout=120)
             load = assign_load(system, args.assign, args.agents, args.clients)
-            result = await probed(StallProbe(system.agent_sidecar_url), load)
+            profile = args.profile / runtime if args.profile else None
+            result = await with_cpu(
+                system, args.assign, probed(StallProbe(system.agent_sidecar_url), load), profile
+            )
             print(json.dumps({"bench": "agent_assign", "runtime": runtime, **result}))
             fires = due_to_stored(system, args.fires)
             result = await probed(StallProbe(system.agent_sidecar_url), fires)

@@ -3,7 +3,9 @@
 For each system, in its own fresh process:
   1. create N durable one-shot jobs due in a day, one call each -> create rate
   2. resident memory after creating them                            -> RSS
-  3. close and reopen the store, find the next due time             -> restart time
+  3. close and reopen the store, find the next due time             -> reopen time
+     a second process opens it, claims an overdue job and is killed with SIGKILL mid-delivery;
+     reopen, start a scheduler, wait for the job's first fire     -> restart time (kill -9)
   4. add B jobs due over the next few seconds, run the scheduler
      with a no-op callback until all fired                    -> fire rate, lateness, early fires
 
@@ -18,6 +20,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -68,18 +71,22 @@ async def run_ours(
     spec = JobSpec(due_time="24h", data='"x"')
     out: dict[str, Any] = {"system": f"ours (synchronous={sync})", "n": n}
     async with SqliteJobStore(path, synchronous=sync) as store:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for i in range(n):
             now = clock.now()
             rec = JobRecord(owner, f"job-{i}", spec, now, now + 86400, now + 86400)
             await store.put(rec, overwrite=False)
         out["create_per_s"] = round(n / (time.perf_counter() - start))
+        out["create_cpu_us"] = round((time.process_time() - cpu) / n * 1e6, 1)
+        out["loadavg_1m"] = os.getloadavg()[0]
         out["rss_mib_after_create"] = round(rss_mib(), 1)
     out["db_file_mib"] = db_mib(workdir)
     start = time.perf_counter()
     async with SqliteJobStore(path) as store:
         await store.next_due([owner])
-        out["restart_s"] = round(time.perf_counter() - start, 4)
+        out["reopen_s"] = round(time.perf_counter() - start, 4)
+    out["restart_after_kill_s"] = round(await restart_after_kill(path, owner), 4)
+    async with SqliteJobStore(path) as store:
         fired: list[float] = []
         done = asyncio.Event()
         base = clock.now() + 1.0 + 1.5 * burst / out["create_per_s"]  # due after setup ends
@@ -95,13 +102,73 @@ async def run_ours(
 
         scheduler = Scheduler(store, clock)
         scheduler.serve(owner, noop)
+        cpu = time.process_time()
         async with scheduler:
             await asyncio.wait_for(done.wait(), spread + 300)
+        out["fire_cpu_us"] = round((time.process_time() - cpu) / burst * 1e6, 1)
         out["fire_per_s_offered"] = round(burst / spread)
         out["fire_window_s"] = round(clock.now() - base, 3)
         out["lateness"] = lateness_stats(fired)
         out["rss_mib_end"] = round(rss_mib(), 1)
     return out
+
+
+async def victim(path: Path) -> None:
+    """Claim an overdue job, say so on stdout, and hang in its delivery until killed."""
+    from sidecar.clock import SystemClock
+    from sidecar.jobs import JobRecord, JobSpec, Outcome, Scheduler, SqliteJobStore
+
+    owner, clock, claimed = "app||default||bench", SystemClock(), asyncio.Event()
+
+    async def hang(record: JobRecord) -> Outcome:
+        claimed.set()
+        await asyncio.Event().wait()
+        return Outcome.SUCCESS
+
+    async with SqliteJobStore(path) as store:
+        now = clock.now()
+        spec = JobSpec(due_time="1s", data='"x"')
+        await store.put(JobRecord(owner, "overdue", spec, now, now, now), overwrite=True)
+        scheduler = Scheduler(store, clock)
+        scheduler.serve(owner, hang)
+        async with scheduler:
+            await claimed.wait()
+            sys.stdout.write("claimed\n")
+            sys.stdout.flush()
+            await asyncio.Event().wait()
+
+
+def kill_victim(path: Path) -> None:
+    """Run ``victim`` in a process until it holds its lease, then SIGKILL it."""
+    cmd = [sys.executable, __file__, "--victim", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "claimed":
+        raise RuntimeError(f"victim exited with {proc.wait()} before claiming")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+async def restart_after_kill(path: Path, owner: str) -> float:
+    """Seconds from reopening the store after a kill -9 to the first fire of the job the killed
+    process held (its lease released on recovery, the job overdue)."""
+    from sidecar.clock import SystemClock
+    from sidecar.jobs import JobRecord, Outcome, Scheduler, SqliteJobStore
+
+    kill_victim(path)
+    fired = asyncio.Event()
+
+    async def first(record: JobRecord) -> Outcome:
+        fired.set()
+        return Outcome.SUCCESS
+
+    start = time.perf_counter()
+    async with SqliteJobStore(path) as store:
+        scheduler = Scheduler(store, SystemClock())
+        scheduler.serve(owner, first)
+        async with scheduler:
+            await asyncio.wait_for(fired.wait(), 60)
+            return time.perf_counter() - start
 
 
 # --- APScheduler 3.x -------------------------------------------------------------------------
@@ -143,7 +210,7 @@ def run_apscheduler(n: int, burst: int, spread: float, workdir: Path) -> dict[st
     start = time.perf_counter()
     sched = make()
     sched.start(paused=True)
-    out["restart_s"] = round(time.perf_counter() - start, 4)
+    out["reopen_s"] = round(time.perf_counter() - start, 4)
     base = time.time() + 1.0 + 1.5 * burst / out["create_per_s"]  # due after setup ends
     for i in range(burst):
         due = base + spread * i / max(burst, 1)
@@ -179,7 +246,10 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=2.0, help="seconds the burst spans")
     parser.add_argument("--systems", default="ours,apscheduler")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--victim", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.victim:
+        return asyncio.run(victim(Path(args.victim)))
     if args.child:
         return child(args.child, args.n, args.burst, args.spread)
     results = {}

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from . import gojson
+from ._job_poster import JobPoster
 from .app_channel import (
     HOP_BY_HOP,
     AppChannel,
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 SUBSCRIBE_RETRIES = 3
 _SKIP_EVENT_HEADERS = frozenset({"content-length", "content-type"})
 CLOUDEVENT_CT = "application/cloudevents+json"
+JOB_HEADERS = {"content-type": "application/json"}
+TRIGGER_CONNECTIONS = 512  # above the scheduler's deliveries at once (256)
 
 
 def outcome_of(status: int, body: bytes) -> EventOutcome:
@@ -82,6 +85,7 @@ class HttpAppChannel(AppChannel):
         )
         self.client = client
         self.base_url = f"http://{host}:{port}"
+        self.jobs = JobPoster(TRIGGER_CONNECTIONS)
 
     def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
         out = {k: v for k, v in (headers or {}).items() if k.lower() not in HOP_BY_HOP}
@@ -176,19 +180,33 @@ class HttpAppChannel(AppChannel):
         return outcome
 
     async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
-        body = job_payload(data, data_type)
-        headers = {"content-type": "application/json"}
         try:
-            resp = await self.request("POST", f"job/{name}", content=body, headers=headers)
+            status = await self._post_job(f"job/{name}", job_payload(data, data_type))
         except AppChannelError as exc:
             log.warning("job %s delivery failed: %s", name, exc)
             return False
-        if resp.status_code == 404:
+        if status == 404:
             log.error("job %s: app answered 404; not retried", name)
-        ok = 200 <= resp.status_code < 300 or resp.status_code == 404
+        ok = 200 <= status < 300 or status == 404
         if not ok:
-            log.warning("job %s: app answered %s", name, resp.status_code)
+            log.warning("job %s: app answered %s", name, status)
         return ok
+
+    async def _post_job(self, path: str, body: bytes) -> int:
+        self.check_healthy()
+        started, status, received = time.perf_counter(), 0, 0
+        try:
+            async with self.slot():
+                url, headers = f"{self.base_url}/{path}", self._headers(JOB_HEADERS)
+                status, received = await self.jobs.post(url, body, headers)
+            return status
+        finally:
+            if self.observer is not None:
+                ms = (time.perf_counter() - started) * 1000
+                self.observer.called_app("POST", path, status, len(body), received, ms)
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
 
     async def probe_health(self, path: str, timeout: float) -> bool:
         try:

@@ -8,6 +8,10 @@ connection that waits up to ``busy_timeout``. A statement refused as busy change
 retry is safe. A transaction is a function run on the worker thread between ``BEGIN IMMEDIATE``
 and ``COMMIT``, so it never blocks the loop and nothing interleaves with it.
 
+Writes sent with ``write`` by coroutines of one turn of the event loop (16 clients' creates,
+a wave of finished deliveries) commit together as one transaction: each caller resumes once its
+write is committed, as with ``execute``, and the file sees one commit instead of many.
+
 Switching a new database file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at
 once, without its busy handler, when another process is switching the same file at that moment.
 Two sidecars started together on a fresh runtime home hit this; so the switch is retried briefly.
@@ -63,10 +67,13 @@ class LoopSqlite:
 
     WAL checkpoints (copying the log back into the database, tens of milliseconds) never run on
     the event loop: automatic checkpoints are off on the inline connection, and every
-    ``CHECKPOINT_EVERY`` writes a passive checkpoint runs on the worker thread.
+    ``CHECKPOINT_EVERY`` writes a passive checkpoint runs on the worker thread. Passive ones
+    never make a busy writer start the log over, so once it holds ``WAL_RESTART_FRAMES`` frames
+    the checkpoint is a RESTART: the log stays bounded, and so does its replay on reopening.
     """
 
     CHECKPOINT_EVERY = 1000  # writes; SQLite's own automatic checkpoint is at 1000 pages
+    WAL_RESTART_FRAMES = 8192  # log frames (32 MiB of 4 KiB pages) that make the next one RESTART
 
     def __init__(
         self,
@@ -91,6 +98,7 @@ class LoopSqlite:
         self._thread: ThreadPoolExecutor | None = None
         self._writes = 0
         self._checkpoint: asyncio.Future[Any] | None = None
+        self._batch: list[_Write] = []
 
     def _connect(self, busy_ms: int) -> sqlite3.Connection:
         uri = str(self.path).lower().startswith("file:")
@@ -141,6 +149,59 @@ class LoopSqlite:
             self._wrote()
         return result
 
+    async def write(self, sql: str, args: Sequence[Any] = ()) -> tuple[Rows, int]:
+        """``execute`` for a write, committed together with the other writes sent in the same
+        turn of the event loop (group commit); one statement's error fails only its caller."""
+        if self._fast is None:
+            return await self.execute(sql, args)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[Rows, int]] = loop.create_future()
+        self._batch.append((sql, args, future))
+        if len(self._batch) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        try:
+            results = self._inline(batch)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                return _fail(batch, exc)
+            # another writer holds the file: the batch waits for it on the worker thread
+            waiting = asyncio.ensure_future(self.run(_in_transaction, _run_each, batch))
+            waiting.add_done_callback(lambda done: self._finish(batch, done))
+            return None
+        except Exception as exc:  # noqa: BLE001 - no caller may be left waiting
+            return _fail(batch, exc)
+        self._deliver(batch, results)
+        return None
+
+    def _inline(self, batch: list[_Write]) -> list[_Result]:
+        if self._fast is None:
+            raise RuntimeError(f"{self.name} is not open")
+        if len(batch) == 1:  # alone: autocommit, no BEGIN and COMMIT to pay for
+            return _run_each(self._fast, batch)
+        return _in_transaction(self._fast, _run_each, batch)
+
+    def _finish(self, batch: list[_Write], done: asyncio.Future[list[_Result]]) -> None:
+        if done.cancelled():
+            return _fail(batch, asyncio.CancelledError())
+        if (exc := done.exception()) is not None:
+            return _fail(batch, exc)
+        return self._deliver(batch, done.result())
+
+    def _deliver(self, batch: list[_Write], results: list[_Result]) -> None:
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+                continue
+            future.set_result(result)
+            if result[1] > 0:
+                self._wrote()
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(connection, *args)`` on the worker thread, outside any transaction."""
         if self._slow is None:
@@ -166,13 +227,44 @@ class LoopSqlite:
             self._checkpoint.add_done_callback(self._checkpointed)
 
     def _run_checkpoint(self) -> Any:
+        """A passive checkpoint; when the log has grown past ``WAL_RESTART_FRAMES``, a RESTART
+        one, so the next writer starts the log over (writers meanwhile wait on this thread)."""
         assert self._slow is not None
-        return self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        result = self._slow.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if result is not None and result[1] > self.WAL_RESTART_FRAMES:
+            result = self._slow.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        return result
 
     def _checkpointed(self, future: asyncio.Future[Any]) -> None:
         self._checkpoint = None
         if not future.cancelled() and future.exception() is not None:
             log.warning("WAL checkpoint of %s failed: %s", self.path, future.exception())
+
+
+_Write = tuple[str, Sequence[Any], "asyncio.Future[tuple[Rows, int]]"]
+_Result = tuple[Rows, int] | Exception
+
+
+def _run_each(conn: sqlite3.Connection, batch: list[_Write]) -> list[_Result]:
+    """Every statement of ``batch`` in the open transaction; a failed one (a constraint) is
+    rolled back alone, as SQLite does for a statement, and its error is its result."""
+    results: list[_Result] = []
+    for sql, args, _ in batch:
+        try:
+            results.append(_run(conn, sql, args))
+        except sqlite3.OperationalError as exc:
+            if _locked(exc):
+                raise
+            results.append(exc)
+        except sqlite3.DatabaseError as exc:
+            results.append(exc)
+    return results
+
+
+def _fail(batch: list[_Write], exc: BaseException) -> None:
+    for _, _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
 
 
 def _run(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[Rows, int]:

@@ -42,13 +42,14 @@ class LockClosedError(Exception):
 class TurnLock:
     """FIFO lock with reentrancy by id. ``busy`` tells whether a turn is running or queued."""
 
+    __slots__ = ("_depth", "_holder", "_waiters", "closed", "on_idle")  # one per active actor
+
     def __init__(self, on_idle: Callable[[], None] | None = None) -> None:
         self.on_idle = on_idle  # called whenever the lock ends up free with nobody waiting
         self._holder: str | None = None
         self._depth = 0
-        self._waiters: collections.deque[tuple[str | None, asyncio.Future[None]]] = (
-            collections.deque()
-        )
+        # made on the first wait: most actors never queue, and an empty deque is 600 bytes
+        self._waiters: collections.deque[tuple[str | None, asyncio.Future[None]]] | None = None
         self.closed = False
 
     @property
@@ -61,7 +62,7 @@ class TurnLock:
 
     @property
     def waiting(self) -> int:
-        return len(self._waiters)
+        return len(self._waiters or ())
 
     @asynccontextmanager
     async def turn(self, reentrancy_id: str | None, max_depth: int) -> AsyncIterator[None]:
@@ -92,11 +93,14 @@ class TurnLock:
         self._depth = 1
 
     async def _wait(self, reentrancy_id: str | None) -> None:
+        if self._waiters is None:
+            self._waiters = collections.deque()
         if len(self._waiters) >= MAX_WAITERS:
             raise TurnQueueFullError()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (reentrancy_id, future)
-        self._waiters.append(entry)
+        waiters = self._waiters
+        waiters.append(entry)
         try:
             await future
         except asyncio.CancelledError:
@@ -104,7 +108,7 @@ class TurnLock:
                 self.release()  # granted just as we were cancelled: pass the turn on
             else:
                 with contextlib.suppress(ValueError):
-                    self._waiters.remove(entry)
+                    waiters.remove(entry)
             raise
         if self.closed:
             self.release()

@@ -7,7 +7,9 @@ DELETE is in flight wait for it and then activate the actor afresh.
 
 Deadlines wait in a heap (lazily: an entry whose deadline is no longer the actor's is skipped), so
 a turn costs O(log n) and wakes the background task only when it makes the earliest deadline
-earlier; the task looks only at actors whose deadline has come.
+earlier; the task looks only at actors whose deadline has come. Actors idle at once are
+deactivated concurrently (as daprd's reaper does, one goroutine each), at most ``SWEEP_AT_ONCE``
+at a time, so a sweep of many never holds the event loop for more than a small group.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import functools
 import heapq
 import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -32,7 +34,7 @@ Key = tuple[str, str]
 Deactivator = Callable[[str, str], Awaitable[None]]
 
 
-@dataclass
+@dataclass(slots=True)
 class ActiveActor:
     actor_type: str
     actor_id: str
@@ -42,6 +44,8 @@ class ActiveActor:
 
 class ActorTable:
     """The actors active here. Run it with ``start()``/``stop()`` around the sidecar's life."""
+
+    SWEEP_AT_ONCE = 64  # idle actors being deactivated at once
 
     def __init__(
         self, clock: Clock, config: Callable[[str], TypeConfig], deactivate: Deactivator
@@ -58,6 +62,8 @@ class ActorTable:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._turns: dict[str, int] = {}
+        self._sweeping: set[asyncio.Task[None]] = set()
+        self._sweep_slots = asyncio.Semaphore(self.SWEEP_AT_ONCE)
 
     def is_active(self, actor_type: str, actor_id: str) -> bool:
         return (actor_type, actor_id) in self._actors
@@ -131,19 +137,29 @@ class ActorTable:
         while True:
             self._wakeup.clear()
             for actor in self._due(self.clock.now()):
+                await self._sweep_slots.acquire()  # waits (letting the loop turn) when all busy
                 if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
-                    await self.deactivate(actor)
+                    self._sweep(actor)
+                else:
+                    self._sweep_slots.release()
             await self._sleep(self._deadlines[0][0] if self._deadlines else None)
 
-    def _due(self, now: float) -> list[ActiveActor]:
-        """Pop the deadlines that have come; the idle actors they still belong to."""
-        out: list[ActiveActor] = []
+    def _sweep(self, actor: ActiveActor) -> None:
+        task = asyncio.create_task(self.deactivate(actor))
+        self._sweeping.add(task)
+        task.add_done_callback(self._swept)
+
+    def _swept(self, task: asyncio.Task[None]) -> None:
+        self._sweeping.discard(task)
+        self._sweep_slots.release()
+
+    def _due(self, now: float) -> Iterator[ActiveActor]:
+        """Pop the deadlines that have come, one by one; the idle actors they still belong to."""
         while self._deadlines and self._deadlines[0][0] <= now:
             deadline, _, key = heapq.heappop(self._deadlines)
             actor = self._actors.get(key)
             if actor is not None and actor.deadline == deadline and not actor.lock.busy:
-                out.append(actor)
-        return out
+                yield actor
 
     async def _sleep(self, deadline: float | None) -> None:
         self._sleeping_until = deadline
@@ -155,7 +171,7 @@ class ActorTable:
     async def deactivate(self, actor: ActiveActor) -> None:
         """Close the actor's lock, tell the app, forget the actor (daprd's order, §3.4)."""
         key = (actor.actor_type, actor.actor_id)
-        if self._actors.get(key) is not actor:
+        if self._actors.get(key) is not actor or key in self._leaving:
             return
         actor.lock.close()
         done = self._leaving[key] = asyncio.Event()
@@ -183,6 +199,7 @@ class ActorTable:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await asyncio.gather(*self._sweeping, return_exceptions=True)  # DELETEs under way end
         await asyncio.gather(*(self._drain(a) for a in list(self._actors.values())))
 
     async def _drain(self, actor: ActiveActor) -> None:

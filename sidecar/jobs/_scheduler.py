@@ -9,6 +9,8 @@ Concurrency: at most ``max_inflight`` deliveries hold a slot (a burst of due job
 in waves, so the first ones arrive at once instead of after a thousand connections are opened). A
 delivery still running after ``slow_after`` seconds gives its slot back and goes on outside the
 count, so slow handlers never starve the app's other jobs; ``max_total`` bounds all deliveries.
+Once every slot is taken, the scheduler claims again only when a quarter of them are free: a
+burst is claimed in batches, not one row per finished delivery.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def following(record: JobRecord, outcome: Outcome) -> JobRecord | None:
     if outcome is Outcome.FAILED and spec.failure_policy.retry_allowed(record.attempts + 1):
         retry_at = record.due_at + spec.failure_policy.interval
         return record.advanced(attempts=record.attempts + 1, due_at=retry_at)
+    if spec.schedule is None:  # a one-shot job: its one tick is done
+        return None
     count = record.count + 1
     nxt = next_tick(make_plan(spec, record.created_at), record.tick, count)
     if nxt is None:
@@ -137,6 +141,7 @@ class Scheduler:
         self.max_inflight = max_inflight
         self.max_total = max_total
         self.slow_after = slow_after  # seconds of the event loop's clock, not job time
+        self.refill = max(1, min(batch, max_inflight) // 4)  # free slots worth a claim
         self._inflight: set[asyncio.Task[None]] = set()
         self._slow: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
@@ -247,7 +252,8 @@ class Scheduler:
             return
         await self.check_leases()
         limit = self._free()
-        if limit == 0:  # every slot busy: a finishing delivery wakes us (backpressure)
+        if limit == 0 or (limit < self.refill and self._holding()):  # backpressure: finishing
+            # deliveries wake us
             await self._sleep(None)
             return
         claimed = await self._claim(limit)
@@ -258,10 +264,12 @@ class Scheduler:
         deadline = await self.store.next_due(self.owners)
         await self._sleep(deadline)
 
+    def _holding(self) -> int:
+        return len(self._inflight) - len(self._slow)
+
     def _free(self) -> int:
-        holding = len(self._inflight) - len(self._slow)
         total_left = self.max_total - len(self._inflight)
-        return max(0, min(self.batch, self.max_inflight - holding, total_left))
+        return max(0, min(self.batch, self.max_inflight - self._holding(), total_left))
 
     async def _sleep(self, deadline: float | None) -> None:
         await sleep_until_or_woken(self.clock, deadline, self._wakeup)
@@ -284,10 +292,10 @@ class Scheduler:
 
     def _finished(self, task: asyncio.Task[None], slow: asyncio.TimerHandle) -> None:
         slow.cancel()
-        was_full = self._free() == 0
+        was_short = self._free() < self.refill
         self._inflight.discard(task)
         self._slow.discard(task)
-        if was_full:
+        if was_short and (self._free() >= self.refill or not self._holding()) and self._free():
             self.wake()
 
     async def _deliver(self, record: JobRecord) -> None:
@@ -296,9 +304,9 @@ class Scheduler:
             await self.store.complete(record, record)
             return
         outcome = await self._observed(dispatcher, record)
-        applied = await self.store.complete(record, following(record, outcome))
-        if applied:
-            self.wake()
+        nxt = following(record, outcome)
+        if await self.store.complete(record, nxt) and nxt is not None:
+            self.wake()  # its next attempt may be due before the deadline the loop sleeps to
 
     async def _observed(self, dispatcher: Dispatcher, record: JobRecord) -> Outcome:
         lateness = self.clock.now() - record.due_at

@@ -2,8 +2,11 @@
 
 One table; ``visible_at`` is when a record may next be claimed (its ``due_at``, or the lease
 expiry while claimed), indexed per owner so "what is due next" is one index probe however many
-jobs wait. A process killed mid-delivery leaves its lease behind; the next sidecar to open the
-store releases leases whose holder is gone (see ``Scheduler``), so nothing waits out the lease.
+jobs wait. Writes of one turn of the event loop (concurrent creates, a wave of completed
+deliveries) commit as one transaction (``LoopSqlite.write``); each call still returns only once
+its write is committed. A process killed mid-delivery leaves its lease behind; the next sidecar to
+open the store releases leases whose holder is gone (see ``Scheduler``), so nothing waits out the
+lease.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class SqliteJobStore(JobStore):
     async def put(self, record: JobRecord, *, overwrite: bool) -> JobRecord:
         record = record.advanced(generation=secrets.randbits(62))
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
-        _, count = await self.db.execute(
+        _, count = await self.db.write(
             f"{verb} INTO jobs ({_COLUMNS}, visible_at, lease_owner) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (*_values(record), record.due_at),
@@ -81,7 +84,7 @@ class SqliteJobStore(JobStore):
         return _row(rows[0]) if rows else None
 
     async def delete(self, owner: str, name: str) -> bool:
-        _, count = await self.db.execute(
+        _, count = await self.db.write(
             "DELETE FROM jobs WHERE owner = ? AND name = ?", (owner, name)
         )
         return count > 0
@@ -145,7 +148,7 @@ class SqliteJobStore(JobStore):
             )
             n = next_record
             args = (n.tick, n.due_at, n.due_at, n.count, n.attempts, *key)
-        _, count = await self.db.execute(sql, args)
+        _, count = await self.db.write(sql, args)
         return count > 0
 
     async def stale_holders(self, owners: Sequence[str], now: float) -> set[str]:

@@ -33,6 +33,21 @@ async def test_create_returns_201_with_location_and_schedules_jobs(
     assert all(r.headers["dapr-api-token"] == "secret" for r in sidecar.requests)
 
 
+async def test_assigning_a_new_task_to_a_known_agent_reads_no_state(
+    client: httpx.AsyncClient, sidecar: FakeSidecar
+) -> None:
+    """The actor knows its task ids (cached from its last turn): a new id is not looked up."""
+    assert (await client.post(TASKS, json=body(id="t1"))).status_code == 201
+    sidecar.requests.clear()
+    assert (await client.post(TASKS, json=body(id="t2"))).status_code == 201
+    calls = [(r.method, r.url.path) for r in sidecar.requests]
+    assert calls == [
+        ("POST", "/v1.0/actors/ProjectManagementAgent/alice/method/AssignTask"),
+        ("POST", f"/v1.0-alpha1/jobs/{job_name('alice', 't2', 'reminder')}"),
+        ("PUT", "/v1.0/actors/ProjectManagementAgent/alice/state"),
+    ]
+
+
 async def test_create_is_idempotent_with_client_id(client: httpx.AsyncClient) -> None:
     assert (await client.post(TASKS, json=body())).status_code == 201
     again = await client.post(TASKS, json=body())

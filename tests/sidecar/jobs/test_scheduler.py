@@ -296,3 +296,53 @@ def test_late_fires_are_logged_at_most_once_per_window_with_the_count_held(
         "app||default||a j0 fired late by 2.500 s",
         "app||default||a j4 fired late by 6.500 s (3 more late since the last line)",
     ]
+
+
+class CountingStore(MemoryJobStore):
+    """A memory store that records the limit of every claim that found something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claim_limits: list[int] = []
+
+    async def claim(
+        self, owners: list[str], now: float, limit: int, lease_owner: str, lease: float
+    ) -> list[JobRecord]:  # type: ignore[override]
+        claimed = await super().claim(owners, now, limit, lease_owner, lease)
+        if claimed:
+            self.claim_limits.append(limit)
+        return claimed
+
+
+async def test_a_full_scheduler_claims_again_in_batches_not_per_finished_delivery(
+    clock: ManualClock,
+) -> None:
+    """Slots freed one at a time are claimed a quarter of them at once (one store call per
+    batch of due jobs, not per finished delivery)."""
+    store = CountingStore()
+    s = Scheduler(store, clock, max_inflight=8, batch=8)
+    waiting: list[asyncio.Event] = []
+    delivered: list[str] = []
+    some_waiting = asyncio.Event()
+
+    async def app(record: JobRecord) -> Outcome:
+        gate = asyncio.Event()
+        waiting.append(gate)
+        some_waiting.set()
+        await gate.wait()
+        delivered.append(record.name)
+        return Outcome.SUCCESS
+
+    s.serve(OWNER, app)
+    for i in range(30):
+        await add(s, f"j{i:02}", JobSpec(due_time="0s"))
+    async with s:
+        async with asyncio.timeout(10):
+            while len(delivered) < 30:
+                await some_waiting.wait()
+                some_waiting.clear()
+                while waiting:  # finish the deliveries one at a time, the loop turning between
+                    waiting.pop(0).set()
+                    await _turns()
+    assert sorted(delivered) == [f"j{i:02}" for i in range(30)]
+    assert min(store.claim_limits) >= 2  # a quarter of the 8 slots
