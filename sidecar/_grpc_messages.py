@@ -271,7 +271,12 @@ def _subscription_json(sub: appcallback_pb2.TopicSubscription) -> dict[str, Any]
     out["metadata"] = dict(sub.metadata)
     out["routes"] = {"rules": rules, "default": sub.routes.default}
     out["deadLetterTopic"] = sub.dead_letter_topic
-    out["bulkSubscribe"] = {"enabled": sub.bulk_subscribe.enabled}
+    bulk = sub.bulk_subscribe
+    out["bulkSubscribe"] = {
+        "enabled": bulk.enabled,
+        "maxMessagesCount": bulk.max_messages_count,
+        "maxAwaitDurationMs": bulk.max_await_duration_ms,
+    }
     return out
 
 
