@@ -171,7 +171,7 @@ class GrpcAppChannel(AppChannel):
             return bulk_outcomes(delivery, {})
         try:
             async with self.slot():
-                reply = await self._send_bulk(request, dict(delivery.metadata))
+                reply = await self._send_bulk(request, _bulk_metadata(delivery))
         except grpc.aio.AioRpcError as exc:
             outcome = _failed_event(exc, delivery.id)
             return dict.fromkeys((e.entry_id for e in delivery.entries), outcome)
@@ -179,10 +179,10 @@ class GrpcAppChannel(AppChannel):
         return bulk_outcomes(delivery, statuses)
 
     async def _send_bulk(
-        self, request: appcallback_pb2.TopicEventBulkRequest, metadata: dict[str, str]
+        self, request: appcallback_pb2.TopicEventBulkRequest, metadata: messages.Metadata
     ) -> appcallback_pb2.TopicEventBulkResponse:
         """``OnBulkTopicEvent``, or ``OnBulkTopicEventAlpha1`` when the app lacks the former."""
-        md = messages.event_metadata(metadata, {}) + self._token()
+        md = metadata + self._token()
         try:
             reply: appcallback_pb2.TopicEventBulkResponse = await self._callback().OnBulkTopicEvent(
                 request, metadata=md
@@ -227,6 +227,13 @@ class GrpcAppChannel(AppChannel):
         except grpc.aio.AioRpcError:
             return False
         return True
+
+
+def _bulk_metadata(delivery: BulkDelivery) -> messages.Metadata:
+    """The envelope's metadata, and the trace context of its first CloudEvent (daprd's
+    context carries the entries' spans: all zero with tracing off)."""
+    first = next((e.cloud_event for e in delivery.entries if e.cloud_event is not None), {})
+    return messages.event_metadata(delivery.metadata, first)
 
 
 def _error_answer(exc: grpc.aio.AioRpcError) -> httpx.Response:

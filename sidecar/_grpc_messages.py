@@ -231,8 +231,10 @@ def bulk_event_request(delivery: BulkDelivery) -> appcallback_pb2.TopicEventBulk
 
 
 def _bulk_entry(entry: BulkEntry) -> appcallback_pb2.TopicEventBulkRequestEntry:
+    """No ``content_type``: daprd sets the default only on the HTTP entry (its gRPC entry keeps
+    the broker message's, which neither broker gives; recorded from daprd 1.18.3)."""
     out = appcallback_pb2.TopicEventBulkRequestEntry(
-        entry_id=entry.entry_id, content_type=entry.content_type, metadata=dict(entry.metadata)
+        entry_id=entry.entry_id, metadata=dict(entry.metadata)
     )
     if entry.cloud_event is None:
         out.bytes = entry.data

@@ -201,7 +201,8 @@ async def test_bulk_subscriptions_get_on_bulk_topic_event(system: GrpcSystem) ->
     )
     assert request["metadata"] == {"pubsubName": "pubsub"}
     (entry,) = request["entries"]
-    assert entry["content_type"] == "application/cloudevents+json"
+    assert "content_type" not in entry and "metadata" not in entry  # daprd 1.18.3 sets neither
+    assert "path" not in request  # no route: gRPC's empty path
     event = entry["cloud_event"]
     assert (event["type"], event["source"], event["data_content_type"]) == (
         "com.dapr.event.sent",
@@ -209,7 +210,12 @@ async def test_bulk_subscriptions_get_on_bulk_topic_event(system: GrpcSystem) ->
         "application/json",
     )
     assert base64.b64decode(event["data"]) == b'{"t":"success"}'
-    assert calls[0]["metadata"]["dapr-api-token"] == TOKEN
+    assert event["extensions"]["topic"] == "bulk"
+    assert {"traceparent", "tracestate", "traceid", "time"} <= event["extensions"].keys()
+    metadata = calls[0]["metadata"]
+    assert metadata["dapr-api-token"] == TOKEN
+    assert metadata["pubsubname"] == "pubsub"
+    assert metadata["traceparent"] == "00-" + "0" * 32 + "-" + "0" * 16 + "-00"
 
 
 async def test_the_metadata_shows_the_grpc_channel_and_its_subscriptions(
