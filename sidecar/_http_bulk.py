@@ -14,6 +14,7 @@ from typing import Any
 
 from . import gojson
 from .app_channel import BulkDelivery, BulkEntry, EventOutcome, bulk_outcomes
+from .tracing import ZERO_TRACEPARENT
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,13 @@ def _entry(entry: BulkEntry) -> str:
 
 
 def bulk_headers(delivery: BulkDelivery) -> dict[str, str]:
-    return {**delivery.metadata, "content-type": "application/json"}
+    """The envelope's metadata, and the trace context of its first CloudEvent (daprd's context
+    carries the entries' spans: all zero with tracing off; none for raw payloads)."""
+    headers = {**delivery.metadata, "content-type": "application/json"}
+    first = next((e.cloud_event for e in delivery.entries if e.cloud_event is not None), None)
+    if first is not None and "traceparent" in first:
+        headers["traceparent"] = str(first["traceparent"] or ZERO_TRACEPARENT)
+    return headers
 
 
 def bulk_answer(delivery: BulkDelivery, status: int, body: bytes) -> dict[str, EventOutcome]:
