@@ -28,7 +28,14 @@ from dapr.proto.runtime.v1 import appcallback_pb2, appcallback_pb2_grpc
 from google.protobuf import empty_pb2
 
 from . import _grpc_messages as messages
-from .app_channel import AppChannel, AppChannelError, EventOutcome, TopicDelivery
+from .app_channel import (
+    AppChannel,
+    AppChannelError,
+    BulkDelivery,
+    EventOutcome,
+    TopicDelivery,
+    bulk_outcomes,
+)
 
 log = logging.getLogger(__name__)
 _STATUS = appcallback_pb2.TopicEventResponse.TopicEventResponseStatus
@@ -37,6 +44,7 @@ _OUTCOMES = {
     _STATUS.Value("RETRY"): EventOutcome.RETRY,
     _STATUS.Value("DROP"): EventOutcome.DROP,
 }
+_STATUS_NAMES = {number: outcome.value for number, outcome in _OUTCOMES.items()}
 
 
 class GrpcAppChannel(AppChannel):
@@ -154,6 +162,38 @@ class GrpcAppChannel(AppChannel):
             )
         return outcome
 
+    async def deliver_bulk(self, delivery: BulkDelivery) -> dict[str, EventOutcome]:
+        try:
+            self.check_healthy()
+            request = messages.bulk_event_request(delivery)
+        except (AppChannelError, ValueError) as exc:
+            log.warning("bulk pub/sub event on topic %s not delivered: %s", delivery.topic, exc)
+            return bulk_outcomes(delivery, {})
+        try:
+            async with self.slot():
+                reply = await self._send_bulk(request, _bulk_metadata(delivery))
+        except grpc.aio.AioRpcError as exc:
+            outcome = _failed_event(exc, delivery.id)
+            return dict.fromkeys((e.entry_id for e in delivery.entries), outcome)
+        statuses = {s.entry_id: _STATUS_NAMES.get(s.status, "") for s in reply.statuses}
+        return bulk_outcomes(delivery, statuses)
+
+    async def _send_bulk(
+        self, request: appcallback_pb2.TopicEventBulkRequest, metadata: messages.Metadata
+    ) -> appcallback_pb2.TopicEventBulkResponse:
+        """``OnBulkTopicEvent``, or ``OnBulkTopicEventAlpha1`` when the app lacks the former."""
+        md = metadata + self._token()
+        try:
+            reply: appcallback_pb2.TopicEventBulkResponse = await self._callback().OnBulkTopicEvent(
+                request, metadata=md
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            alpha = appcallback_pb2_grpc.AppCallbackAlphaStub(self._connection())
+            reply = await alpha.OnBulkTopicEventAlpha1(request, metadata=md)
+        return reply
+
     async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
         try:
             self.check_healthy()
@@ -187,6 +227,13 @@ class GrpcAppChannel(AppChannel):
         except grpc.aio.AioRpcError:
             return False
         return True
+
+
+def _bulk_metadata(delivery: BulkDelivery) -> messages.Metadata:
+    """The envelope's metadata, and the trace context of its first CloudEvent (daprd's
+    context carries the entries' spans: all zero with tracing off)."""
+    first = next((e.cloud_event for e in delivery.entries if e.cloud_event is not None), {})
+    return messages.event_metadata(delivery.metadata, first)
 
 
 def _error_answer(exc: grpc.aio.AioRpcError) -> httpx.Response:

@@ -22,7 +22,7 @@ from google.protobuf import any_pb2, json_format, struct_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from . import gojson
-from .app_channel import TopicDelivery
+from .app_channel import BulkDelivery, BulkEntry, TopicDelivery
 from .tracing import ZERO_TRACEPARENT
 
 Metadata = list[tuple[str, str | bytes]]
@@ -216,6 +216,47 @@ def topic_event_request(delivery: TopicDelivery) -> appcallback_pb2.TopicEventRe
     )
 
 
+def bulk_event_request(delivery: BulkDelivery) -> appcallback_pb2.TopicEventBulkRequest:
+    """``OnBulkTopicEvent``'s envelope: each entry's CloudEvent (or raw bytes) as daprd's
+    ``FetchEntry`` makes it; ValueError when an event's data cannot be carried."""
+    return appcallback_pb2.TopicEventBulkRequest(
+        id=delivery.id,
+        entries=[_bulk_entry(e) for e in delivery.entries],
+        metadata=dict(delivery.metadata),
+        topic=delivery.topic,
+        pubsub_name=delivery.pubsub,
+        type="com.dapr.event.sent.bulk",
+        path=delivery.path,
+    )
+
+
+def _bulk_entry(entry: BulkEntry) -> appcallback_pb2.TopicEventBulkRequestEntry:
+    """No ``content_type``: daprd sets the default only on the HTTP entry (its gRPC entry keeps
+    the broker message's, which neither broker gives; recorded from daprd 1.18.3)."""
+    out = appcallback_pb2.TopicEventBulkRequestEntry(
+        entry_id=entry.entry_id, metadata=dict(entry.metadata)
+    )
+    if entry.cloud_event is None:
+        out.bytes = entry.data
+        return out
+    event = entry.cloud_event
+    content_type = _text(event, "datacontenttype")
+    extensions = struct_pb2.Struct()
+    extensions.update({k: v for k, v in event.items() if k not in _CLOUD_EVENT_FIELDS})
+    out.cloud_event.CopyFrom(
+        appcallback_pb2.TopicEventCERequest(
+            id=_text(event, "id"),
+            source=_text(event, "source"),
+            type=_text(event, "type"),
+            spec_version=_text(event, "specversion"),
+            data_content_type=content_type,
+            data=_event_data(event, content_type),
+            extensions=extensions,
+        )
+    )
+    return out
+
+
 def subscriptions_json(
     reply: appcallback_pb2.ListTopicSubscriptionsResponse,
 ) -> list[dict[str, Any]]:
@@ -232,7 +273,12 @@ def _subscription_json(sub: appcallback_pb2.TopicSubscription) -> dict[str, Any]
     out["metadata"] = dict(sub.metadata)
     out["routes"] = {"rules": rules, "default": sub.routes.default}
     out["deadLetterTopic"] = sub.dead_letter_topic
-    out["bulkSubscribe"] = {"enabled": sub.bulk_subscribe.enabled}
+    bulk = sub.bulk_subscribe
+    out["bulkSubscribe"] = {
+        "enabled": bulk.enabled,
+        "maxMessagesCount": bulk.max_messages_count,
+        "maxAwaitDurationMs": bulk.max_await_duration_ms,
+    }
     return out
 
 

@@ -11,14 +11,17 @@ from typing import Any
 import httpx
 
 from . import gojson
+from ._http_bulk import bulk_answer, bulk_body, bulk_headers
 from ._job_poster import JobPoster
 from .app_channel import (
     HOP_BY_HOP,
     AppChannel,
     AppChannelError,
+    BulkDelivery,
     CallObserver,
     EventOutcome,
     TopicDelivery,
+    bulk_outcomes,
     job_payload,
 )
 from .tracing import ZERO_TRACEPARENT
@@ -178,6 +181,15 @@ class HttpAppChannel(AppChannel):
         outcome = outcome_of(resp.status_code, resp.content)
         _log_outcome(outcome, resp, delivery.event)
         return outcome
+
+    async def deliver_bulk(self, delivery: BulkDelivery) -> dict[str, EventOutcome]:
+        body, headers = bulk_body(delivery), bulk_headers(delivery)
+        try:
+            resp = await self.request("POST", delivery.path, content=body, headers=headers)
+        except AppChannelError as exc:
+            log.warning("error from app channel while sending pub/sub event to app: %s", exc)
+            return bulk_outcomes(delivery, {})
+        return bulk_answer(delivery, resp.status_code, resp.content)
 
     async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:
         try:

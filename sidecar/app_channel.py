@@ -112,6 +112,43 @@ class TopicDelivery:
     metadata: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class BulkEntry:
+    """One entry of a bulk delivery: ``event`` is the decoded CloudEvent, or for a raw payload
+    the data's base64 text; ``cloud_event`` the CloudEvent (None for a raw payload); ``data``
+    the bytes as published; ``metadata`` the message's own metadata."""
+
+    entry_id: str
+    event: Any
+    cloud_event: dict[str, Any] | None
+    data: bytes
+    content_type: str
+    metadata: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class BulkDelivery:
+    """One bulk envelope for the app (daprd's ``com.dapr.event.sent.bulk``): the entries routed
+    to ``path``; ``metadata`` the envelope's (``pubsubName``)."""
+
+    id: str
+    pubsub: str
+    topic: str
+    path: str
+    entries: tuple[BulkEntry, ...]
+    metadata: Mapping[str, str]
+
+
+def bulk_outcomes(delivery: BulkDelivery, statuses: Mapping[str, str]) -> dict[str, EventOutcome]:
+    """Per-entry outcomes from the app's ``statuses`` (entry id -> status): a missing, empty or
+    unknown status is RETRY, as daprd counts it; ids the app made up are ignored (logged)."""
+    known = {e.entry_id for e in delivery.entries}
+    for entry_id in statuses.keys() - known:
+        log.warning("Invalid entry id received from app in a bulk answer: %s", entry_id)
+    by_name = {o.value: o for o in EventOutcome}
+    return {i: by_name.get(statuses.get(i, ""), EventOutcome.RETRY) for i in known}
+
+
 class AppChannel(ABC):
     """Calls to the app at ``host:port``, with APP_API_TOKEN added when configured.
 
@@ -191,6 +228,13 @@ class AppChannel(ABC):
     @abstractmethod
     async def deliver_event(self, delivery: TopicDelivery) -> EventOutcome:
         """Deliver one topic event; a failure to reach the app is RETRY (logged)."""
+
+    @abstractmethod
+    async def deliver_bulk(self, delivery: BulkDelivery) -> dict[str, EventOutcome]:
+        """Deliver one bulk envelope: each entry's outcome by entry id. An app that could not be
+        reached, or a failed call, is RETRY for every entry; a not-found answer (HTTP 404, gRPC
+        Unimplemented) SUCCESS for every entry, as daprd ends those neither retried nor
+        dead-lettered (logged)."""
 
     @abstractmethod
     async def trigger_job(self, name: str, data: str | None, data_type: str | None = None) -> bool:

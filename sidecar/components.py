@@ -55,6 +55,7 @@ class Subscription:
     dead_letter_topic: str
     metadata: dict[str, str]
     scopes: tuple[str, ...]
+    bulk_subscribe: dict[str, Any] = field(default_factory=dict)  # spec.bulkSubscribe as written
 
 
 @dataclass
@@ -206,4 +207,5 @@ def _subscription(doc: dict[str, Any], path: Path, scopes: tuple[str, ...]) -> S
         dead_letter_topic=str(spec.get("deadLetterTopic") or ""),
         metadata={str(k): _text(v) for k, v in (spec.get("metadata") or {}).items()},
         scopes=scopes,
+        bulk_subscribe=dict(spec.get("bulkSubscribe") or {}),
     )

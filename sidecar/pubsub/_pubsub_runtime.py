@@ -19,6 +19,7 @@ from ._broker import (
     InMemoryBroker,
     Message,
 )
+from ._bulk_subscribe import BulkDeliverer
 from ._delivery import Deliverer, Sender
 from ._redis_streams import OWN_METADATA, RedisStreamsBroker, parse_stream_settings
 from ._subscriptions import TopicSubscription
@@ -116,6 +117,7 @@ class PubSubRuntime:
         self.declared: list[TopicSubscription] = []
         self.programmed: list[TopicSubscription] = []
         self.active: list[TopicSubscription] = []
+        self.bulk: list[BulkDeliverer] = []
         self.streams: list[Deliverer] = []
         self.outbox: TransactionalOutbox | None = None
         self.routes: list[BaseRoute] = build_routes(self)
@@ -164,6 +166,8 @@ class PubSubRuntime:
     async def stop(self) -> None:
         for comp in self.components.values():
             await comp.broker.close()
+        for deliverer in self.bulk:
+            await deliverer.aclose()
 
     def describe(self, metadata: dict[str, Any]) -> None:
         metadata.setdefault("components", []).extend(
@@ -240,12 +244,11 @@ class PubSubRuntime:
                 sub.pubsubname,
             )
             return
-        if sub.bulk:
-            log.warning(
-                "topic %s: bulkSubscribe is not supported; delivering one by one", sub.topic
-            )
         assert self.services.app_channel is not None
-        deliverer = Deliverer(sub, self.services.app_channel, self.services.clock, self.publish)
+        kind = BulkDeliverer if sub.bulk else Deliverer
+        deliverer = kind(sub, self.services.app_channel, self.services.clock, self.publish)
+        if isinstance(deliverer, BulkDeliverer):
+            self.bulk.append(deliverer)
         try:
             await comp.broker.subscribe(sub.topic, deliverer)
         except BrokerError as exc:

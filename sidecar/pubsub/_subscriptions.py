@@ -38,6 +38,29 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class BulkConfig:
+    """``bulkSubscribe``: batches of at most ``max_messages`` entries, each held at most
+    ``max_await_ms`` after its first entry (daprd's defaults: 100 and 1000 when unset or 0)."""
+
+    max_messages: int = 100
+    max_await_ms: int = 1000
+
+
+def bulk_config(value: Any) -> BulkConfig | None:
+    """A ``bulkSubscribe`` object (programmatic or declarative); None unless enabled."""
+    if not isinstance(value, Mapping) or _field(value, "enabled") is not True:
+        return None
+    count, wait = _field(value, "maxMessagesCount"), _field(value, "maxAwaitDurationMs")
+    return BulkConfig(_positive(count, 100), _positive(wait, 1000))
+
+
+def _positive(value: Any, default: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return default
+    return int(value)
+
+
+@dataclass(frozen=True)
 class TopicSubscription:
     pubsubname: str
     topic: str
@@ -45,7 +68,7 @@ class TopicSubscription:
     kind: SubscriptionKind
     dead_letter_topic: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
-    bulk: bool = False
+    bulk: BulkConfig | None = None
 
     def route_for(self, event: Any) -> str | None:
         """The path of the first matching rule, None when none matches; may raise CelEvalError."""
@@ -110,6 +133,7 @@ def declarative(resources: Iterable[Subscription]) -> list[TopicSubscription]:
                 SubscriptionKind.DECLARATIVE,
                 res.dead_letter_topic,
                 dict(res.metadata),
+                bulk_config(res.bulk_subscribe),
             )
         )
     return out
@@ -152,7 +176,6 @@ def _programmatic_one(item: Any) -> TopicSubscription:
         raise SubscribeResponseError("field routes.rules must be a list of objects")
     topic = _text(item, "topic")
     default = _text(routes, "default") or _text(item, "route")
-    bulk = _field(item, "bulkSubscribe") or {}
     return TopicSubscription(
         _text(item, "pubsubname"),
         topic,
@@ -160,7 +183,7 @@ def _programmatic_one(item: Any) -> TopicSubscription:
         SubscriptionKind.PROGRAMMATIC,
         _text(item, "deadLetterTopic"),
         _strings(_field(item, "metadata"), "metadata"),
-        bool(isinstance(bulk, dict) and _field(bulk, "enabled")),
+        bulk_config(_field(item, "bulkSubscribe")),
     )
 
 

@@ -7,7 +7,9 @@ recorded (verb, query string, type URLs), and the gRPC metadata the sidecar sent
 - methods: ``echo`` answers the request's data with its content type and metadata ``x-app:
   grpc``; ``fail`` raises (gRPC UNKNOWN); any other name is UNIMPLEMENTED (the SDK's answer).
 - topics on ``pubsub``: ``orders`` SUCCESS; ``flaky`` RETRY the first time, then SUCCESS;
-  ``drop`` DROP (its dead-letter topic is ``dead``); ``dead`` SUCCESS.
+  ``drop`` DROP (its dead-letter topic is ``dead``); ``dead`` SUCCESS; ``bulk`` a bulk
+  subscription (10 ms window, dead-letter topic ``dead``) answering the status its data's ``t``
+  names.
 - jobs: ``j1`` and ``nodata`` succeed; ``failing`` raises (the job's failure policy retries it).
 - health checks are recorded.
 """
@@ -45,7 +47,8 @@ def _raw(request: Any) -> dict[str, Any]:
     """The request's fields; ``data`` (an Any) as its type URL and its value in base64."""
     bare = type(request)()
     bare.CopyFrom(request)
-    typed = hasattr(bare.data, "type_url")  # an Any, which need not convert to JSON
+    fields = type(request).DESCRIPTOR.fields_by_name
+    typed = "data" in fields and hasattr(bare.data, "type_url")  # an Any: not always JSON
     if typed:
         bare.ClearField("data")
     out = MessageToDict(bare, preserving_proto_field_name=True)
@@ -72,7 +75,7 @@ def _wrap(name: str) -> None:
     setattr(_CallbackServicer, name, recorded)
 
 
-for _name in ("OnInvoke", "OnTopicEvent", "OnJobEvent", "OnJobEventAlpha1"):
+for _name in ("OnInvoke", "OnTopicEvent", "OnBulkTopicEvent", "OnJobEvent", "OnJobEventAlpha1"):
     _wrap(_name)
 
 app = App()
@@ -117,6 +120,23 @@ def drop(event: SubscriptionMessage) -> TopicEventResponse:
 def dead(event: SubscriptionMessage) -> TopicEventResponse:
     _event("dead", event)
     return TopicEventResponse("success")
+
+
+@app.subscribe(pubsub_name="pubsub", topic="bulk", dead_letter_topic="dead")
+def bulk(event: SubscriptionMessage) -> TopicEventResponse:
+    _event("bulk", event)
+    return TopicEventResponse(event.data()["t"])
+
+
+def _bulk_subscription(topic: str, window_ms: int) -> None:
+    """The SDK's decorator has no bulk option; the subscription it lists gets one here."""
+    for sub in app._servicer._registered_topics:
+        if sub.topic == topic:
+            sub.bulk_subscribe.enabled = True
+            sub.bulk_subscribe.max_await_duration_ms = window_ms
+
+
+_bulk_subscription("bulk", 10)
 
 
 def _job(job: JobEvent) -> None:

@@ -182,6 +182,42 @@ async def test_topic_events_reach_the_app_with_their_status_semantics(system: Gr
     assert events["dead"]["request"]["extensions"]["topic"] == "drop"  # the original topic
 
 
+async def test_bulk_subscriptions_get_on_bulk_topic_event(system: GrpcSystem) -> None:
+    publish = f"{system.sidecar.url}/v1.0/publish/pubsub/bulk"
+    for status in ("success", "retry", "drop"):
+        r = await system.client.post(publish, json={"t": status})
+        assert r.status_code == 204, r.text
+    handled = await system.until_callbacks("bulk", 3, "the three bulk entries")
+    assert [h["data"] for h in handled] == [{"t": s} for s in ("success", "retry", "drop")]
+    dead = await system.until_callbacks("dead", 2, "the retried and the dropped entry")
+    assert sorted(d["data"]["t"] for d in dead) == ["drop", "retry"]
+    calls = system.callbacks("OnBulkTopicEvent")
+    assert [len(c["request"]["entries"]) for c in calls] == [1, 1, 1]  # in-memory: one by one
+    request = calls[0]["request"]
+    assert (request["type"], request["topic"], request["pubsub_name"]) == (
+        "com.dapr.event.sent.bulk",
+        "bulk",
+        "pubsub",
+    )
+    assert request["metadata"] == {"pubsubName": "pubsub"}
+    (entry,) = request["entries"]
+    assert "content_type" not in entry and "metadata" not in entry  # daprd 1.18.3 sets neither
+    assert "path" not in request  # no route: gRPC's empty path
+    event = entry["cloud_event"]
+    assert (event["type"], event["source"], event["data_content_type"]) == (
+        "com.dapr.event.sent",
+        APP_ID,
+        "application/json",
+    )
+    assert base64.b64decode(event["data"]) == b'{"t":"success"}'
+    assert event["extensions"]["topic"] == "bulk"
+    assert {"traceparent", "tracestate", "traceid", "time"} <= event["extensions"].keys()
+    metadata = calls[0]["metadata"]
+    assert metadata["dapr-api-token"] == TOKEN
+    assert metadata["pubsubname"] == "pubsub"
+    assert metadata["traceparent"] == "00-" + "0" * 32 + "-" + "0" * 16 + "-00"
+
+
 async def test_the_metadata_shows_the_grpc_channel_and_its_subscriptions(
     system: GrpcSystem,
 ) -> None:
@@ -189,7 +225,7 @@ async def test_the_metadata_shows_the_grpc_channel_and_its_subscriptions(
     body = r.json()
     assert body["appConnectionProperties"]["protocol"] == "grpc"
     subs = {s["topic"]: s for s in body["subscriptions"]}
-    assert set(subs) == {"orders", "flaky", "drop", "dead"}
+    assert set(subs) == {"orders", "flaky", "drop", "dead", "bulk"}
     assert subs["drop"] == {
         "pubsubname": "pubsub",
         "topic": "drop",

@@ -4,7 +4,7 @@ Standard library only, so it runs unchanged under daprd and under ``sidecar run`
 ``$APP_PORT`` (or ``argv[1]``). What the catalogue relies on:
 
 - ``GET /dapr/config`` hosts the actor types in ``$PARITY_ENTITIES`` (default ``T``);
-  ``GET /dapr/subscribe`` subscribes to two topics.
+  ``GET /dapr/subscribe`` subscribes to three topics (``bulksub`` with ``bulkSubscribe``).
 - ``PUT /actors/T/{id}/method/{m}``: ``fail`` answers 500, ``created`` 201, ``errheader`` 400 with
   ``X-Daprerrorresponseheader``; anything else 200 with the request body echoed back.
 - ``/status/{code}`` answers that status; ``/text`` answers ``text/plain``; any other path answers
@@ -28,6 +28,12 @@ CONFIG = {"entities": ENTITIES, "actorIdleTimeout": "1h", "reentrancy": {"enable
 SUBSCRIPTIONS = [
     {"pubsubname": "pubsub", "topic": "orders", "route": "/events/orders"},
     {"pubsubname": "pubsub", "topic": "bulk", "route": "/events/bulk"},
+    {
+        "pubsubname": "pubsub",
+        "topic": "bulksub",
+        "route": "/events/bulksub",
+        "bulkSubscribe": {"enabled": True, "maxMessagesCount": 3, "maxAwaitDurationMs": 20},
+    },
 ]
 UNRECORDED = ("/_recorded", "/healthz")
 

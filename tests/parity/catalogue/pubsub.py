@@ -1,5 +1,6 @@
 """Publish and bulk publish on ``pubsub`` (pubsub.in-memory); app ``parity`` subscribes to
-``orders`` and ``bulk``, so each delivery is recorded (dapr-sidecar.md §5)."""
+``orders``, ``bulk`` and (bulk subscription) ``bulksub``, so each delivery is recorded
+(dapr-sidecar.md §5)."""
 
 from __future__ import annotations
 
@@ -94,4 +95,20 @@ def _bulk() -> list[Exchange]:
     ]
 
 
-EXCHANGES: list[Exchange] = [*_publish(), *_bulk()]
+def _bulk_subscribe() -> list[Exchange]:
+    """What a bulk subscription's route receives: one envelope per message on in-memory."""
+
+    def to_bulksub(case: str, body: object, query: str = "", **kw: object) -> Exchange:
+        line = f"POST {P}/bulksub{query}"
+        return x(
+            f"pubsub.bulk-subscribe.{case}", line, body, app="/events/bulksub", app_count=1, **kw
+        )  # type: ignore[arg-type]
+
+    return [
+        to_bulksub("json", {"o": 1}, "?metadata.k=v", headers=JSON_HEADERS),
+        to_bulksub("text", "plain words"),
+        to_bulksub("raw-payload", '{"raw":1}', "?metadata.rawPayload=true"),
+    ]
+
+
+EXCHANGES: list[Exchange] = [*_publish(), *_bulk(), *_bulk_subscribe()]

@@ -52,10 +52,14 @@ class Delivery:
         return json.loads(self.body)
 
 
+# an answer, or how to answer a request's body (a bulk envelope's per-entry statuses)
+Answer = tuple[int, bytes] | Callable[[bytes], tuple[int, bytes]]
+
+
 @dataclass
 class RecordingApp:
     subscriptions: Any
-    responses: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    responses: dict[str, Answer] = field(default_factory=dict)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
     deliveries: asyncio.Queue[Delivery] = field(default_factory=asyncio.Queue)
     subscribe_headers: list[dict[str, str]] = field(default_factory=list)
@@ -68,11 +72,13 @@ class RecordingApp:
 
     async def record(self, request: Request) -> Response:
         path = request.url.path
-        self.deliveries.put_nowait(Delivery(path, dict(request.headers), await request.body()))
+        delivery = Delivery(path, dict(request.headers), await request.body())
+        self.deliveries.put_nowait(delivery)
         gate = self.gates.get(path)
         if gate is not None:
             await asyncio.wait_for(gate.wait(), TIMEOUT)
-        status, body = self.responses.get(path, (200, b""))
+        answer = self.responses.get(path, (200, b""))
+        status, body = answer(delivery.body) if callable(answer) else answer
         return Response(body, status_code=status, media_type="application/json")
 
     async def next(self) -> Delivery:
@@ -150,7 +156,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             subscriptions: Any = None,
             components: list[tuple[str, str]] | None = None,
             extra_yaml: str = "",
-            responses: dict[str, tuple[int, bytes]] | None = None,
+            responses: dict[str, Answer] | None = None,
             component_type: str = "pubsub.in-memory",
             app_id: str = "a",
         ) -> Harness:
