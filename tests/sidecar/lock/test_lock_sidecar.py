@@ -16,6 +16,7 @@ from dapr.clients.grpc._response import UnlockResponseStatus
 from dapr.conf import settings
 from dapr.proto.runtime.v1 import dapr_pb2_grpc, lock_pb2
 
+from sidecar._runner import free_port
 from tests._servers import RedisServer
 from tests.integration._processes import SidecarProcess
 
@@ -51,15 +52,19 @@ async def raw(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
+def _start(tmp_path: Path, host: str) -> SidecarProcess:
+    folder = tmp_path / "resources"
+    folder.mkdir()
+    (folder / "lock.yaml").write_text(COMPONENT.format(host=host))
+    args = ("--resources-path", str(folder))
+    return SidecarProcess.for_app(tmp_path / "home", "myapp", None, *args).start()
+
+
 @pytest.fixture
 async def sidecar(
     tmp_path: Path, redis_server: RedisServer, http: httpx.AsyncClient
 ) -> AsyncIterator[SidecarProcess]:
-    folder = tmp_path / "resources"
-    folder.mkdir()
-    (folder / "lock.yaml").write_text(COMPONENT.format(host=redis_server.host))
-    args = ("--resources-path", str(folder))
-    proc = SidecarProcess.for_app(tmp_path / "home", "myapp", None, *args).start()
+    proc = _start(tmp_path, redis_server.host)
     try:
         await proc.wait_healthy(http)
         yield proc
@@ -146,3 +151,19 @@ async def test_http_refusals(sidecar: SidecarProcess, http: httpx.AsyncClient) -
 async def test_metadata_lists_the_lock_store(client: DaprClient) -> None:
     found = [c for c in client.get_metadata().registered_components if c.name == "lockstore"]
     assert [(c.type, c.version, c.capabilities) for c in found] == [("lock.redis", "", [])]
+
+
+async def test_unreachable_redis_is_a_fatal_start_error(tmp_path: Path) -> None:
+    address = f"127.0.0.1:{free_port()}"
+    proc = _start(tmp_path, address)
+    try:
+        assert await proc.wait_exit() != 0, proc.describe()
+    finally:
+        proc.stop()
+    expected = (
+        "process component lockstore error: [INIT_COMPONENT_FAILURE]: initialization error occurred"
+        " for lockstore (lock.redis/v1): [standaloneRedisLock]: error connecting to redis at "
+        + address
+    )
+    assert expected in proc.output(), proc.output()
+    assert str(tmp_path / "resources" / "lock.yaml") in proc.output()
