@@ -41,6 +41,7 @@ from .components import (
 )
 from .grpc_api import GrpcApi
 from .jobs import JobRecord, JobStore, Outcome, Scheduler, SqliteJobStore, app_owner
+from .lock import LockStore, open_lock_store
 from .metrics import LoopStallProbe, SidecarMetrics, metrics_app
 from .registry import Entry, Registry
 from .secrets import SecretStore, load_secret_stores
@@ -108,6 +109,7 @@ class Sidecar:
         self.resources = Resources()
         self.state_stores: dict[str, StateStore] = {}
         self.secret_stores: dict[str, SecretStore] = {}
+        self.lock_stores: dict[str, LockStore] = {}
         self.http: httpx.AsyncClient = outbound_client(OUTBOUND_CONNECTIONS)
         self.app_channel: AppChannel | None = channel_for(config, self.http, self.metrics)
         self.instance = f"{config.app_id}:{os.getpid()}:{id(self):x}"
@@ -215,17 +217,19 @@ class Sidecar:
         if self.config.default_components:
             resources.components.extend(default_components(self.config.home))
         self.secret_stores, self.resources = load_secret_stores(resources, Path.cwd())
-        known = ("state.", "pubsub.", "secretstores.")
+        known = ("state.", "pubsub.", "secretstores.", "lock.")
         for comp in self.resources.components:
             if not comp.type.startswith(known):
                 raise ComponentError(
                     f"{comp.source}: component {comp.name!r} has unsupported type {comp.type!r}"
                     " (supported: state.sqlite, state.in-memory, state.redis, state.postgresql,"
-                    " pubsub.in-memory, pubsub.redis, secretstores.local.env,"
+                    " pubsub.in-memory, pubsub.redis, lock.redis, secretstores.local.env,"
                     " secretstores.local.file)"
                 )
             if comp.type.startswith("state."):
                 await self._open_state_store(comp)
+            elif comp.type.startswith("lock."):
+                self.lock_stores[comp.name] = await open_lock_store(comp, self._stack)
 
     async def _open_state_store(self, comp: Any) -> None:
         try:
@@ -391,6 +395,10 @@ class Sidecar:
             + [
                 {"name": s.name, "type": s.component_type, "version": "v1", "capabilities": []}
                 for s in self.secret_stores.values()
+            ]
+            + [
+                {"name": s.name, "type": s.component_type, "version": s.version, "capabilities": []}
+                for s in self.lock_stores.values()
             ],
             "extended": dict(self.extended),
         }

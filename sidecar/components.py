@@ -32,6 +32,7 @@ class Component:
 
     ``secret_refs`` are the metadata items given as ``secretKeyRef``, still to be resolved from
     the secret store ``auth_secret_store`` (their ``metadata`` value is ``""`` until then).
+    ``version`` defaults to ``v1``; ``spec_version`` is as written (the metadata API lists it).
     """
 
     name: str
@@ -42,6 +43,7 @@ class Component:
     source: Path
     secret_refs: dict[str, SecretRef] = field(default_factory=dict)
     auth_secret_store: str = ""
+    spec_version: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +154,7 @@ def _component(doc: dict[str, Any], path: Path, scopes: tuple[str, ...]) -> Comp
         name=_name(doc, path),
         type=ctype,
         version=str(spec.get("version") or "v1"),
+        spec_version=str(spec.get("version") or ""),
         metadata=metadata,
         scopes=scopes,
         source=path,

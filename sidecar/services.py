@@ -20,6 +20,7 @@ from .app_channel import AppChannel
 from .clock import Clock
 from .components import Resources
 from .jobs import Dispatcher, JobStore
+from .lock import LockStore
 from .metrics import SidecarMetrics
 from .registry import Entry
 from .secrets import SecretStore
@@ -108,6 +109,9 @@ class StoreServices(Protocol):
 
     @property
     def secret_stores(self) -> Mapping[str, SecretStore]: ...
+
+    @property
+    def lock_stores(self) -> Mapping[str, LockStore]: ...
 
     @property
     def job_store(self) -> JobStore: ...

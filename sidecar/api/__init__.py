@@ -16,7 +16,7 @@ from ..metrics import ServerMetricsMiddleware, SidecarMetrics
 from ..services import ApiServices
 from ..tracing import TraceContextMiddleware
 from ..web import error_response
-from . import dev, health, invoke, jobs, page, secrets, state
+from . import dev, health, invoke, jobs, lock, page, secrets, state
 from ._middleware import ApiTokenMiddleware, BodyLimitMiddleware, CancelOnDisconnect
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def build_app(
     one a span (tracing on).
     """
     routes: list[BaseRoute] = [*health.routes, *jobs.routes, *state.routes, *secrets.routes]
+    routes += lock.routes
     routes += invoke.routes + page.routes
     routes += extra_routes or []
     if dev_clock:

@@ -14,6 +14,7 @@ from ._actors import ActorRpcs
 from ._context import Context, Services
 from ._invoke import InvokeRpcs
 from ._jobs import JobRpcs
+from ._lock import LockRpcs
 from ._platform import PlatformRpcs
 from ._pubsub import PubSubRpcs
 from ._secrets import SecretRpcs
@@ -31,6 +32,7 @@ class DaprApi(
     PubSubRpcs,
     PlatformRpcs,
     SecretRpcs,
+    LockRpcs,
     dapr_pb2_grpc.DaprServicer,
 ):
     """Every RPC of the installed proto: served, or answered as daprd answers without the

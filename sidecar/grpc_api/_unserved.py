@@ -31,13 +31,6 @@ def _binding(request: Any) -> GrpcAnswer:
     return GrpcAnswer(Code.INTERNAL, message, [error_info("ERR_INVOKE_OUTPUT_BINDING")])
 
 
-def _try_lock(request: Any) -> GrpcAnswer:
-    if request.expiry_in_seconds <= 0:
-        message = f"ExpiryInSeconds is not positive in lock store {request.store_name}"
-        return GrpcAnswer(Code.INVALID_ARGUMENT, message)
-    return GrpcAnswer(Code.FAILED_PRECONDITION, "lock store is not configured")
-
-
 def _workflow_start(request: Any) -> GrpcAnswer:
     if not request.workflow_name:
         return GrpcAnswer(Code.INVALID_ARGUMENT, "workflow name is not configured")
@@ -77,8 +70,6 @@ RULES: dict[str, Rule] = {
     "GetConfiguration": _NO_CONFIG,
     "SubscribeConfigurationAlpha1": _NO_CONFIG,
     "SubscribeConfiguration": _NO_CONFIG,
-    "TryLockAlpha1": _try_lock,
-    "UnlockAlpha1": _fixed(Code.FAILED_PRECONDITION, "lock store is not configured"),
     "EncryptAlpha1": _CRYPTO,
     "DecryptAlpha1": _CRYPTO,
     "SubscribeActorEventsAlpha1": _fixed(
