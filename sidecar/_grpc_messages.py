@@ -198,21 +198,11 @@ def _event_data(event: Mapping[str, Any], content_type: str) -> bytes:
 
 def topic_event_request(delivery: TopicDelivery) -> appcallback_pb2.TopicEventRequest:
     """``OnTopicEvent``'s envelope: the CloudEvent's fields, its data, the rest as extensions."""
-    event = delivery.event
-    content_type = _text(event, "datacontenttype")
-    extensions = struct_pb2.Struct()
-    extensions.update({k: v for k, v in event.items() if k not in _CLOUD_EVENT_FIELDS})
     return appcallback_pb2.TopicEventRequest(
-        id=_text(event, "id"),
-        source=_text(event, "source"),
-        type=_text(event, "type"),
-        spec_version=_text(event, "specversion"),
-        data_content_type=content_type,
-        data=_event_data(event, content_type),
+        **_cloud_event_fields(delivery.event),
         topic=delivery.topic,
         pubsub_name=delivery.metadata.get("pubsubName", delivery.pubsub),
         path=delivery.path,
-        extensions=extensions,
     )
 
 
@@ -239,22 +229,27 @@ def _bulk_entry(entry: BulkEntry) -> appcallback_pb2.TopicEventBulkRequestEntry:
     if entry.cloud_event is None:
         out.bytes = entry.data
         return out
-    event = entry.cloud_event
+    out.cloud_event.CopyFrom(
+        appcallback_pb2.TopicEventCERequest(**_cloud_event_fields(entry.cloud_event))
+    )
+    return out
+
+
+def _cloud_event_fields(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A CloudEvent as the gRPC envelopes carry it: its fields, its data, the rest as
+    extensions (``TopicEventRequest`` and a bulk entry's ``TopicEventCERequest`` alike)."""
     content_type = _text(event, "datacontenttype")
     extensions = struct_pb2.Struct()
     extensions.update({k: v for k, v in event.items() if k not in _CLOUD_EVENT_FIELDS})
-    out.cloud_event.CopyFrom(
-        appcallback_pb2.TopicEventCERequest(
-            id=_text(event, "id"),
-            source=_text(event, "source"),
-            type=_text(event, "type"),
-            spec_version=_text(event, "specversion"),
-            data_content_type=content_type,
-            data=_event_data(event, content_type),
-            extensions=extensions,
-        )
-    )
-    return out
+    return {
+        "id": _text(event, "id"),
+        "source": _text(event, "source"),
+        "type": _text(event, "type"),
+        "spec_version": _text(event, "specversion"),
+        "data_content_type": content_type,
+        "data": _event_data(event, content_type),
+        "extensions": extensions,
+    }
 
 
 def subscriptions_json(
