@@ -7,7 +7,7 @@ import httpx
 from ._config import SidecarConfig
 from ._grpc_channel import GrpcAppChannel
 from ._http_channel import HttpAppChannel
-from .app_channel import AppChannel, CallObserver
+from .app_channel import AppChannel, AppTarget, CallObserver
 
 PROTOCOLS = ("http", "grpc")
 
@@ -25,24 +25,15 @@ def channel_for(
     """The channel to the app; None without an app port (daprd: "app channel not initialized")."""
     if not config.app_port:
         return None
-    host, port, app_id, token = config.app_host, config.app_port, config.app_id, config.app_token
+    target = AppTarget(
+        config.app_host,
+        config.app_port,
+        config.app_id,
+        config.app_token,
+        config.app_max_concurrency,
+    )
     if config.app_protocol == "grpc":
-        return GrpcAppChannel(
-            host,
-            port,
-            app_id=app_id,
-            token=token,
-            max_message=config.max_body_size,
-            max_concurrency=config.app_max_concurrency,
-        )
+        return GrpcAppChannel(target, max_message=config.max_body_size)
     if config.app_protocol == "http":
-        return HttpAppChannel(
-            client,
-            host,
-            port,
-            app_id=app_id,
-            token=token,
-            max_concurrency=config.app_max_concurrency,
-            observer=observer,
-        )
+        return HttpAppChannel(client, target, observer)
     raise UnsupportedProtocolError(config.app_protocol)

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import _yamlfile
 from .components import ComponentError
 
 log = logging.getLogger(__name__)
@@ -97,12 +96,7 @@ def load_config(path: Path | None) -> DaprConfig:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigFileError(f"{path}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigFileError(f"{path}: invalid Configuration: invalid YAML: {exc}") from exc
+    doc = _yamlfile.load(path, ConfigFileError, "invalid Configuration: invalid YAML")
     if not isinstance(doc, dict) or doc.get("kind") != "Configuration":
         raise ConfigFileError(f"{path}: not a Dapr Configuration (kind: Configuration)")
     return doc

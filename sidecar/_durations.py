@@ -20,6 +20,7 @@ _ATOI = re.compile(r"[+-]?[0-9]+")
 _PROTO = re.compile(r"(-?)(0|[1-9][0-9]*)(?:\.([0-9]{0,9}))?s")
 _PROTO_MAX_SECONDS = 315_576_000_000
 _ISO_TIME_UNITS = {"H": "hours", "M": "minutes", "S": "seconds"}
+_DESIGNATED = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
 
 
 class TimeFormatError(ValueError):
@@ -117,30 +118,22 @@ def _quote(s: str) -> str:
 
 @dataclass(frozen=True)
 class IsoDuration:
-    """An ISO 8601 duration as dapr/kit reads it: a calendar part (Y, M, W, D) applied like Go's
-    ``AddDate`` (month-end overflow normalises forward) and a clock part (H, M, S) added as an
-    exact duration."""
+    """An ISO 8601 duration as dapr/kit's parser returns it: years, months and days (a week is
+    seven days) applied like Go's ``AddDate`` (month-end overflow normalises forward), then the
+    clock part (H, M, S) added as an exact duration."""
 
     years: int = 0
     months: int = 0
-    weeks: int = 0
     days: int = 0
-    hours: int = 0
-    minutes: int = 0
-    seconds: int = 0
+    clock: timedelta = timedelta(0)
 
     @property
     def has_calendar_part(self) -> bool:
-        return any((self.years, self.months, self.weeks, self.days))
-
-    @property
-    def clock(self) -> timedelta:
-        return timedelta(hours=self.hours, minutes=self.minutes, seconds=self.seconds)
+        return any((self.years, self.months, self.days))
 
     def add_to(self, dt: datetime) -> datetime:
-        """``dt.AddDate(Y, M, 7W+D).Add(H:M:S)``; raises OverflowError/ValueError past year 9999."""
-        shifted = _add_date(dt, self.years, self.months, 7 * self.weeks + self.days)
-        return add_exact(shifted, self.clock)
+        """``dt.AddDate(Y, M, D).Add(clock)``; raises OverflowError/ValueError past year 9999."""
+        return add_exact(_add_date(dt, self.years, self.months, self.days), self.clock)
 
 
 def _add_date(dt: datetime, years: int, months: int, days: int) -> datetime:
@@ -188,7 +181,7 @@ def scan_iso(s: str) -> tuple[IsoDuration, int]:
 
 
 def _scan_designators(s: str, pos: int, bad: TimeFormatError) -> IsoDuration:
-    fields: dict[str, int] = dict.fromkeys(IsoDuration.__dataclass_fields__, 0)
+    fields: dict[str, int] = dict.fromkeys(_DESIGNATED, 0)
     start, in_time = pos, False
     for i in range(pos, len(s)):
         char = s[i]
@@ -199,9 +192,11 @@ def _scan_designators(s: str, pos: int, bad: TimeFormatError) -> IsoDuration:
         elif char in "YWDHMS":
             _designate(fields, char, in_time, _atoi(s[start:i], bad), bad)
             start = i + 1
-    if _clock_nanos(fields) >= _GO_MAX:
+    clock_seconds = fields["hours"] * 3600 + fields["minutes"] * 60 + fields["seconds"]
+    if abs(clock_seconds) * 10**9 >= _GO_MAX:
         raise bad
-    return IsoDuration(**fields)
+    days = 7 * fields["weeks"] + fields["days"]
+    return IsoDuration(fields["years"], fields["months"], days, timedelta(seconds=clock_seconds))
 
 
 def _designate(
@@ -215,10 +210,6 @@ def _designate(
         key = _ISO_TIME_UNITS.get(char) or {"Y": "years", "W": "weeks", "D": "days"}[char]
     # kit assigns years and months (last one wins) and sums everything else
     fields[key] = value if key in ("years", "months") else fields[key] + value
-
-
-def _clock_nanos(fields: dict[str, int]) -> int:
-    return abs(fields["hours"] * 3600 + fields["minutes"] * 60 + fields["seconds"]) * 10**9
 
 
 def _atoi(text: str, bad: TimeFormatError) -> int:

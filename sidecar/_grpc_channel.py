@@ -19,7 +19,6 @@ list, as in daprd. Message sizes are bounded by ``--max-body-size``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import grpc
@@ -31,6 +30,8 @@ from . import _grpc_messages as messages
 from .app_channel import (
     AppChannel,
     AppChannelError,
+    AppRequest,
+    AppTarget,
     BulkDelivery,
     EventOutcome,
     TopicDelivery,
@@ -52,17 +53,8 @@ class GrpcAppChannel(AppChannel):
 
     protocol = "grpc"
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        app_id: str,
-        token: str | None,
-        max_message: int,
-        max_concurrency: int = 0,
-    ) -> None:
-        super().__init__(host, port, app_id=app_id, token=token, max_concurrency=max_concurrency)
+    def __init__(self, target: AppTarget, *, max_message: int) -> None:
+        super().__init__(target)
         self.max_message = max_message
         self._channel: grpc.aio.Channel | None = None
 
@@ -85,39 +77,24 @@ class GrpcAppChannel(AppChannel):
             await self._channel.close()
             self._channel = None
 
-    async def invoke(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: str = "",
-    ) -> httpx.Response:
+    async def invoke(self, call: AppRequest) -> httpx.Response:
         self.check_healthy()
-        headers = headers or {}
-        request = messages.invoke_request(method, path, content, headers, params)
-        metadata = messages.request_metadata(headers) + self._token()
+        request = messages.invoke_request(
+            call.method, call.path, call.content, call.headers, call.params
+        )
+        metadata = messages.request_metadata(call.headers) + self._token()
         async with self.slot():
-            call = self._callback().OnInvoke(request, metadata=metadata)
+            rpc = self._callback().OnInvoke(request, metadata=metadata)
             try:
-                reply = await call
+                reply = await rpc
             except grpc.aio.AioRpcError as exc:
                 code, trailers = exc.code().value[0], exc.trailing_metadata() or ()
                 return messages.error_answer(
                     code, exc.details() or "", trailers, exc.initial_metadata() or ()
                 )
-            return messages.reply_answer(reply, await call.initial_metadata() or ())
+            return messages.reply_answer(reply, await rpc.initial_metadata() or ())
 
-    async def call_actor(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: str = "",
-    ) -> httpx.Response:
+    async def call_actor(self, call: AppRequest) -> httpx.Response:
         raise AppChannelError("actor callbacks need an HTTP app channel (appProtocol: http)")
 
     async def actor_config(self) -> Any:

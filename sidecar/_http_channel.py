@@ -17,6 +17,8 @@ from .app_channel import (
     HOP_BY_HOP,
     AppChannel,
     AppChannelError,
+    AppRequest,
+    AppTarget,
     BulkDelivery,
     CallObserver,
     EventOutcome,
@@ -72,22 +74,11 @@ class HttpAppChannel(AppChannel):
     """HTTP calls to the app over the sidecar's outbound client."""
 
     def __init__(
-        self,
-        client: httpx.AsyncClient,
-        host: str,
-        port: int,
-        *,
-        app_id: str,
-        token: str | None,
-        max_concurrency: int = 0,
-        observer: CallObserver | None = None,
+        self, client: httpx.AsyncClient, target: AppTarget, observer: CallObserver | None = None
     ) -> None:
-        limit = max_concurrency
-        super().__init__(
-            host, port, app_id=app_id, token=token, max_concurrency=limit, observer=observer
-        )
+        super().__init__(target, observer)
         self.client = client
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{target.host}:{target.port}"
         self.jobs = JobPoster(TRIGGER_CONNECTIONS)
 
     def _headers(self, headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -96,28 +87,20 @@ class HttpAppChannel(AppChannel):
             out["dapr-api-token"] = self.token
         return out
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: str = "",
-    ) -> httpx.Response:
+    async def request(self, call: AppRequest) -> httpx.Response:
         """Send one request to the app; AppChannelError (naming httpx's error) when it cannot be
         sent or reached. A path Go's HTTP client refuses to send (a control character in it) is
         such an error too, as in daprd ("net/http: invalid control character in URL")."""
         self.check_healthy()
-        url = self.base_url + "/" + path.lstrip("/")
-        if params:
-            url += "?" + params
+        url = self.base_url + "/" + call.path.lstrip("/")
+        if call.params:
+            url += "?" + call.params
         started = time.perf_counter()
         status, received = 0, 0
         try:
             async with self.slot():
                 resp = await self.client.request(
-                    method, url, content=content, headers=self._headers(headers)
+                    call.method, url, content=call.content, headers=self._headers(call.headers)
                 )
             status, received = resp.status_code, len(resp.content)
             return resp
@@ -129,14 +112,16 @@ class HttpAppChannel(AppChannel):
         finally:
             if self.observer is not None:
                 ms = (time.perf_counter() - started) * 1000
-                self.observer.called_app(method, path, status, len(content), received, ms)
+                self.observer.called_app(
+                    call.method, call.path, status, len(call.content), received, ms
+                )
 
     invoke = request
     call_actor = request
 
     async def actor_config(self) -> Any:
         headers = {"content-type": "application/json", "dapr-app-id": self.app_id}
-        resp = await self.request("GET", "dapr/config", headers=headers)
+        resp = await self.request(AppRequest("GET", "dapr/config", headers=headers))
         return resp.json() if resp.status_code == 200 else None
 
     async def subscriptions(self) -> Any:
@@ -161,7 +146,7 @@ class HttpAppChannel(AppChannel):
         headers = {"dapr-app-id": self.app_id, "content-type": "application/json"}
         for attempt in range(SUBSCRIBE_RETRIES + 1):
             try:
-                return await self.request("GET", "dapr/subscribe", headers=headers)
+                return await self.request(AppRequest("GET", "dapr/subscribe", headers=headers))
             except AppChannelError as exc:
                 log.warning("GET /dapr/subscribe failed (attempt %d): %s", attempt + 1, exc)
                 if attempt < SUBSCRIBE_RETRIES:
@@ -170,9 +155,8 @@ class HttpAppChannel(AppChannel):
 
     async def deliver_event(self, delivery: TopicDelivery) -> EventOutcome:
         try:
-            resp = await self.request(
-                "POST", delivery.path, content=delivery.data, headers=event_headers(delivery)
-            )
+            call = AppRequest("POST", delivery.path, delivery.data, event_headers(delivery))
+            resp = await self.request(call)
         except AppChannelError as exc:
             log.warning(
                 "error returned from app channel while sending pub/sub event to app: %s", exc
@@ -185,7 +169,7 @@ class HttpAppChannel(AppChannel):
     async def deliver_bulk(self, delivery: BulkDelivery) -> dict[str, EventOutcome]:
         body, headers = bulk_body(delivery), bulk_headers(delivery)
         try:
-            resp = await self.request("POST", delivery.path, content=body, headers=headers)
+            resp = await self.request(AppRequest("POST", delivery.path, body, headers))
         except AppChannelError as exc:
             log.warning("error from app channel while sending pub/sub event to app: %s", exc)
             return bulk_outcomes(delivery, {})

@@ -20,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
+from . import _yamlfile
 
 log = logging.getLogger(__name__)
 RUN_FILE_NAMES = ("dapr.yaml", "dapr.yml")
@@ -203,12 +203,7 @@ def parse_quantity(text: str) -> int:
 
 
 def _read_yaml(file: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(file.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunFileError(f"{file}: cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise RunFileError(f"{file}: invalid YAML: {exc}") from exc
+    data = _yamlfile.load(file, RunFileError)
     if not isinstance(data, dict):
         raise RunFileError(f"{file}: a run template must be a YAML mapping")
     return data

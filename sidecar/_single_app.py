@@ -44,22 +44,28 @@ def single_app(args: argparse.Namespace, command: tuple[str, ...]) -> AppConfig:
     )
 
 
+# flags that are SharedConfig fields of the same name, taken as they are given
+_AS_GIVEN = (
+    "app_protocol",
+    "app_ssl",
+    "enable_app_health_check",
+    "app_health_check_path",
+    "app_health_probe_interval",
+    "app_health_probe_timeout",
+    "app_health_threshold",
+    "app_max_concurrency",
+)
+
+
 def _shared(args: argparse.Namespace, command: tuple[str, ...]) -> SharedConfig:
     return SharedConfig(
         resources_paths=resources(args),
         config_file=config_file(args),
-        app_protocol=args.app_protocol,
-        app_ssl=args.app_ssl,
         max_body_size=_size(args.max_body_size),
-        enable_app_health_check=args.enable_app_health_check,
-        app_health_check_path=args.app_health_check_path,
-        app_health_probe_interval=args.app_health_probe_interval,
-        app_health_probe_timeout=args.app_health_probe_timeout,
-        app_health_threshold=args.app_health_threshold,
-        app_max_concurrency=args.app_max_concurrency,
         api_listen_address=listen_host(args),
         placement_disabled=args.placement_host_address == "",
         daprd_log_destination=LogDestination.FILE if command else LogDestination.CONSOLE,
+        **{name: getattr(args, name) for name in _AS_GIVEN},
     )
 
 

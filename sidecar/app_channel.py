@@ -15,7 +15,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
@@ -84,6 +84,30 @@ class CallObserver(Protocol):
     def called_app(
         self, method: str, path: str, status: int, sent: int, received: int, ms: float
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class AppTarget:
+    """Where the app listens and how to call it: its id, APP_API_TOKEN (None: none sent) and
+    ``--app-max-concurrency`` (0: no bound)."""
+
+    host: str
+    port: int
+    app_id: str
+    token: str | None = None
+    max_concurrency: int = 0
+
+
+@dataclass(frozen=True)
+class AppRequest:
+    """One HTTP-shaped call to the app (an invocation or an actor callback): ``path`` is relative
+    to the app's root, ``params`` the query string without its ``?``."""
+
+    method: str
+    path: str
+    content: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: str = ""
 
 
 class AppChannelError(Exception):
@@ -158,24 +182,16 @@ class AppChannel(ABC):
 
     protocol = "http"  # as ``appConnectionProperties.protocol`` in the metadata
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        app_id: str,
-        token: str | None,
-        max_concurrency: int = 0,
-        observer: CallObserver | None = None,
-    ) -> None:
+    def __init__(self, target: AppTarget, observer: CallObserver | None = None) -> None:
         self.observer = observer  # told of each call's outcome (the sidecar's metrics)
-        self.host = host
-        self.port = port
-        self.app_id = app_id
-        self.token = token
+        self.host = target.host
+        self.port = target.port
+        self.app_id = target.app_id
+        self.token = target.token
         self.healthy = True
         # --app-max-concurrency: at most this many calls in flight to the app, the rest wait
-        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
+        limit = target.max_concurrency
+        self._slots = asyncio.Semaphore(limit) if limit > 0 else None
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -191,28 +207,12 @@ class AppChannel(ABC):
             raise AppChannelError(UNHEALTHY)
 
     @abstractmethod
-    async def invoke(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: str = "",
-    ) -> httpx.Response:
-        """Service invocation of ``path`` with the HTTP ``method``: the app's answer as daprd
-        gives it to an HTTP caller. Raises AppChannelError when it cannot be delivered."""
+    async def invoke(self, call: AppRequest) -> httpx.Response:
+        """Service invocation of ``call.path`` with the HTTP ``call.method``: the app's answer as
+        daprd gives it to an HTTP caller. Raises AppChannelError when it cannot be delivered."""
 
     @abstractmethod
-    async def call_actor(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        params: str = "",
-    ) -> httpx.Response:
+    async def call_actor(self, call: AppRequest) -> httpx.Response:
         """An actor callback (``actors/{type}/{id}/...``); raises AppChannelError."""
 
     @abstractmethod

@@ -145,7 +145,7 @@ def parse_reminder_period(s: str) -> tuple[timedelta, int | None]:
     if iso is None:
         return _guard(lambda: parse_go_duration(s), unsupported), None
     duration, repeats = iso
-    if max(duration.years, duration.months, 7 * duration.weeks + duration.days) > 0:
+    if max(duration.years, duration.months, duration.days) > 0:
         raise unsupported
     return duration.clock, repeats
 

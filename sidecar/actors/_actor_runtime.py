@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from ..app_channel import AppChannelError
+from ..app_channel import AppChannelError, AppRequest
 from ..dapr_errors import DaprError
 from ..jobs import JobRecord, Outcome, reminder_owner
 from ..services import ActorServices
@@ -134,11 +134,11 @@ class ActorRuntime:
         channel = self.services.app_channel
         if channel is None:
             return
-        resp = await channel.call_actor(
-            "DELETE",
+        path, headers = (
             f"actors/{actor_type}/{actor_id}",
-            headers={"content-type": "application/x-protobuf"},
+            {"content-type": "application/x-protobuf"},
         )
+        resp = await channel.call_actor(AppRequest("DELETE", path, headers=headers))
         if resp.status_code != 200:
             log.warning(
                 "deactivating %s/%s: app answered %s", actor_type, actor_id, resp.status_code

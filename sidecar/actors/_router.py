@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from ..app_channel import HOP_BY_HOP, AppChannelError
+from ..app_channel import HOP_BY_HOP, AppChannelError, AppRequest
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER
 from ..services import ActorServices
@@ -118,7 +118,7 @@ class Router:
         try:
             async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id):
                 return await channel.call_actor(
-                    "PUT", call.app_path, content=call.body, headers=call.headers, params=call.query
+                    AppRequest("PUT", call.app_path, call.body, call.headers, call.query)
                 )
         except StackDepthError as exc:
             raise DaprError(500, "ERR_ACTOR_STACK_DEPTH", str(exc)) from exc

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..app_channel import HOP_BY_HOP, AppChannelError
+from ..app_channel import HOP_BY_HOP, AppChannelError, AppRequest
 from ..dapr_errors import DaprError
 from ..forwarding import INTERNAL_HEADER, is_forwarded
 from ..services import ApiServices
@@ -116,7 +116,7 @@ async def local_call(
         raise invoke_error(app_id, "app channel is not initialized")
     try:
         return await channel.invoke(
-            call.verb, call.method, content=call.body, headers=headers, params=call.query
+            AppRequest(call.verb, call.method, call.body, headers, call.query)
         )
     except AppChannelError as exc:
         raise invoke_error(app_id, f"error invoking app channel: {exc}") from exc

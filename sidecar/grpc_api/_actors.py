@@ -12,7 +12,7 @@ from dapr.proto.runtime.v1 import actors_pb2
 from google.protobuf import any_pb2, empty_pb2, json_format, struct_pb2
 
 from ..actors import ActorRuntime
-from ..actors.operations import ActorCall, render_reminder, split_name
+from ..actors.operations import ActorCall, ActorOperations, render_reminder, split_name
 from ..app_channel import HOP_BY_HOP
 from ..clock import utc
 from ..jobs import JobRecord
@@ -63,23 +63,31 @@ def _reminder(actor_type: str, record: JobRecord) -> actors_pb2.ActorReminder:
     return out
 
 
+def _actor_id(request: Any) -> str | None:
+    """The request's optional ``actor_id``; None when it is not set (every actor of the type)."""
+    return request.actor_id if request.HasField("actor_id") else None
+
+
 class ActorRpcs:
     actors: ActorRuntime | None
 
+    @property
+    def _ops(self) -> ActorOperations:
+        return _runtime(self.actors).operations
+
     async def InvokeActor(self, request: Any, context: Context) -> actors_pb2.InvokeActorResponse:
-        rt = _runtime(self.actors)
-        headers = rt.operations.caller_headers(dict(request.metadata), _STRIP)
+        ops = self._ops
+        headers = ops.caller_headers(dict(request.metadata), _STRIP)
         call = ActorCall(
             request.actor_type, request.actor_id, request.method, request.data, headers
         )
-        upstream = await rt.operations.invoke(call)
+        upstream = await ops.invoke(call)
         return actors_pb2.InvokeActorResponse(data=upstream.content)
 
     async def GetActorState(
         self, request: Any, context: Context
     ) -> actors_pb2.GetActorStateResponse:
-        ops = _runtime(self.actors).operations
-        item = await ops.get_state(request.actor_type, request.actor_id, request.key)
+        item = await self._ops.get_state(request.actor_type, request.actor_id, request.key)
         if item is None:
             return actors_pb2.GetActorStateResponse()
         meta = {}
@@ -88,7 +96,7 @@ class ActorRpcs:
         return actors_pb2.GetActorStateResponse(data=item.value, metadata=meta)
 
     async def ExecuteActorStateTransaction(self, request: Any, context: Context) -> empty_pb2.Empty:
-        ops = _runtime(self.actors).operations
+        ops = self._ops
         kind, rid = request.actor_type, request.actor_id
         await ops.enter(kind, reserved_check=True)
         changes = [
@@ -99,7 +107,7 @@ class ActorRpcs:
         return empty_pb2.Empty()
 
     async def RegisterActorReminder(self, request: Any, context: Context) -> empty_pb2.Empty:
-        ops = _runtime(self.actors).operations
+        ops = self._ops
         if not request.name:
             raise GrpcAnswer(
                 grpc.StatusCode.INVALID_ARGUMENT, "invalid request: reminder name cannot be empty"
@@ -111,15 +119,13 @@ class ActorRpcs:
         return empty_pb2.Empty()
 
     async def UnregisterActorReminder(self, request: Any, context: Context) -> empty_pb2.Empty:
-        ops = _runtime(self.actors).operations
-        await ops.delete_reminder(request.actor_type, request.actor_id, request.name)
+        await self._ops.delete_reminder(request.actor_type, request.actor_id, request.name)
         return empty_pb2.Empty()
 
     async def GetActorReminder(
         self, request: Any, context: Context
     ) -> actors_pb2.GetActorReminderResponse:
-        ops = _runtime(self.actors).operations
-        record = await ops.get_reminder(request.actor_type, request.actor_id, request.name)
+        record = await self._ops.get_reminder(request.actor_type, request.actor_id, request.name)
         shown = _reminder(request.actor_type, record)
         out = actors_pb2.GetActorReminderResponse()
         out.MergeFromString(shown.SerializeToString())  # the same fields, the same numbers
@@ -128,9 +134,7 @@ class ActorRpcs:
     async def ListActorReminders(
         self, request: Any, context: Context
     ) -> actors_pb2.ListActorRemindersResponse:
-        ops = _runtime(self.actors).operations
-        actor_id = request.actor_id if request.HasField("actor_id") else None
-        records = await ops.list_reminders(request.actor_type, actor_id)
+        records = await self._ops.list_reminders(request.actor_type, _actor_id(request))
         out = actors_pb2.ListActorRemindersResponse()
         for record in records:
             out.reminders.add(
@@ -141,18 +145,14 @@ class ActorRpcs:
     async def UnregisterActorRemindersByType(
         self, request: Any, context: Context
     ) -> actors_pb2.UnregisterActorRemindersByTypeResponse:
-        ops = _runtime(self.actors).operations
-        actor_id = request.actor_id if request.HasField("actor_id") else None
-        await ops.delete_reminders(request.actor_type, actor_id)
+        await self._ops.delete_reminders(request.actor_type, _actor_id(request))
         return actors_pb2.UnregisterActorRemindersByTypeResponse()
 
     async def RegisterActorTimer(self, request: Any, context: Context) -> empty_pb2.Empty:
-        ops = _runtime(self.actors).operations
         body = _body(request, "due_time", "period", "ttl", "callback")
-        await ops.create_timer(request.actor_type, request.actor_id, request.name, body)
+        await self._ops.create_timer(request.actor_type, request.actor_id, request.name, body)
         return empty_pb2.Empty()
 
     async def UnregisterActorTimer(self, request: Any, context: Context) -> empty_pb2.Empty:
-        ops = _runtime(self.actors).operations
-        await ops.delete_timer(request.actor_type, request.actor_id, request.name)
+        await self._ops.delete_timer(request.actor_type, request.actor_id, request.name)
         return empty_pb2.Empty()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import Delete, StateItem, StateStore, Upsert
+from ._base import Delete, SqlTables, StateItem, StateStore, Upsert
 from ._factory import build_state_store
 from ._store_errors import (
     BulkSetError,
@@ -26,6 +26,7 @@ __all__ = [
     "InvalidTTLError",
     "PostgresStateStore",
     "RedisStateStore",
+    "SqlTables",
     "SqliteStateStore",
     "StateItem",
     "StateStore",

@@ -27,6 +27,17 @@ _INT = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
+class SqlTables:
+    """What the SQL stores read alike from their components: the state table (``tableName``),
+    the metadata table (``metadataTableName``) and how often expired rows are swept
+    (``cleanupInterval``, seconds; 0: never)."""
+
+    table: str = "state"
+    metadata_table: str = "metadata"
+    cleanup_interval: float = 0.0
+
+
+@dataclass(frozen=True)
 class StateItem:
     """One visible row: ``expire_at`` is epoch seconds, or None for no TTL."""
 

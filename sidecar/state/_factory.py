@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode
 
 from .. import redisconn
 from ..clock import Clock
-from ._base import StateStore
+from ._base import SqlTables, StateStore
 from .memory import InMemoryStateStore
+from .postgresql import DEFAULT_TABLES as POSTGRES_TABLES
 from .postgresql import PostgresStateStore
 from .redis import OWN_METADATA as REDIS_METADATA
 from .redis import RedisStateStore
@@ -74,9 +75,7 @@ def build_state_store(
 def _sqlite(
     name: str, meta: Mapping[str, str], clock: Clock, base_dir: Path, actor: bool
 ) -> SqliteStateStore:
-    conn = meta.get("connectionstring") or meta.get("url") or ""
-    if not conn:
-        raise ValueError("missing connection string")
+    conn = _connection_string(meta, "connectionstring", "url")
     timeout = _duration(meta, "timeout", "timeoutinseconds", default=20.0)
     if timeout < 1:
         raise ValueError("invalid value for 'timeout': must be greater than 1s")
@@ -85,12 +84,10 @@ def _sqlite(
         name,
         target,
         clock,
-        table=_identifier(meta.get("tablename") or "state"),
-        metadata_table=_identifier(meta.get("metadatatablename") or "metadata"),
+        tables=_tables(meta, _identifier, SqlTables()),
         actor_state_store=actor,
         busy_timeout=_duration(meta, "busytimeout", default=2.0),
         disable_wal=_parse_bool("disableWAL", meta.get("disablewal", "")),
-        cleanup_interval=_duration(meta, "cleanupinterval", "cleanupintervalinseconds", default=0),
         pragmas=pragmas,
     )
 
@@ -106,22 +103,36 @@ def _redis(name: str, metadata: Mapping[str, str], actor: bool) -> RedisStateSto
 
 
 def _postgres(name: str, meta: Mapping[str, str], clock: Clock, actor: bool) -> PostgresStateStore:
-    conn = meta.get("connectionstring", "")
-    if not conn:
-        raise ValueError("missing connection string")
+    conn = _connection_string(meta, "connectionstring")
     for key in sorted(meta.keys() - _POSTGRES_METADATA):
         log.warning("state store %s: unknown postgresql metadata %r; ignored", name, key)
     return PostgresStateStore(
         name,
         conn,
         clock,
-        table=_table(meta.get("tablename") or "state"),
-        metadata_table=_table(meta.get("metadatatablename") or "dapr_metadata"),
+        tables=_tables(meta, _table, POSTGRES_TABLES),
         timeout=_duration(meta, "timeout", "timeoutinseconds", default=20.0),
-        cleanup_interval=_duration(
-            meta, "cleanupinterval", "cleanupintervalinseconds", default=3600.0
-        ),
         actor_state_store=actor,
+    )
+
+
+def _connection_string(meta: Mapping[str, str], *names: str) -> str:
+    """The first of ``names`` set in ``meta``; a SQL store cannot start without one."""
+    conn = next((meta[n] for n in names if meta.get(n)), "")
+    if not conn:
+        raise ValueError("missing connection string")
+    return conn
+
+
+def _tables(meta: Mapping[str, str], valid: Callable[[str], str], default: SqlTables) -> SqlTables:
+    """A SQL store's tables (each name checked by ``valid``) and sweep interval, ``default``
+    for what the component leaves out."""
+    return SqlTables(
+        valid(meta.get("tablename") or default.table),
+        valid(meta.get("metadatatablename") or default.metadata_table),
+        _duration(
+            meta, "cleanupinterval", "cleanupintervalinseconds", default=default.cleanup_interval
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 
 from ..clock import Clock
-from ._base import Delete, Failures, StateItem, StateStore, Upsert, go_atoi
+from ._base import Delete, Failures, SqlTables, StateItem, StateStore, Upsert, go_atoi
 from ._store_errors import EtagInvalidError, EtagMismatchError, StoreFailedError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ SCHEMA_LEVEL = 3  # contrib v1's migrations: table, expiredate, row_id
 
 def _ts(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
+
+
+# contrib's defaults for state.postgresql v1
+DEFAULT_TABLES = SqlTables(metadata_table="dapr_metadata", cleanup_interval=3600.0)
 
 
 class PostgresStateStore(StateStore):
@@ -51,18 +55,15 @@ class PostgresStateStore(StateStore):
         conninfo: str,
         clock: Clock,
         *,
-        table: str = "state",
-        metadata_table: str = "dapr_metadata",
+        tables: SqlTables = DEFAULT_TABLES,
         timeout: float = 20.0,
-        cleanup_interval: float = 3600.0,
         actor_state_store: bool = False,
     ) -> None:
         self.name = name
         self.conninfo = conninfo
-        self.table = table
-        self.metadata_table = metadata_table
+        self.table, self.metadata_table = tables.table, tables.metadata_table
+        self.cleanup_interval = tables.cleanup_interval
         self.timeout = timeout
-        self.cleanup_interval = cleanup_interval
         self.actor_state_store = actor_state_store
         self._clock = clock
         self._conn: psycopg.AsyncConnection[Any] | None = None

@@ -23,7 +23,16 @@ from typing import Any
 
 from ..clock import Clock, utc
 from ..loop_sqlite import LoopSqlite, Rows
-from ._base import Delete, Failures, StateItem, StateStore, Upsert, apply_all, parse_ttl
+from ._base import (
+    Delete,
+    Failures,
+    SqlTables,
+    StateItem,
+    StateStore,
+    Upsert,
+    apply_all,
+    parse_ttl,
+)
 from ._store_errors import EtagMismatchError, InvalidTTLError, StoreFailedError
 
 logger = logging.getLogger(__name__)
@@ -84,21 +93,18 @@ class SqliteStateStore(StateStore):
         path: str,
         clock: Clock,
         *,
-        table: str = "state",
-        metadata_table: str = "metadata",
+        tables: SqlTables = SqlTables(),
         actor_state_store: bool = False,
         busy_timeout: float = 2.0,
         disable_wal: bool = False,
-        cleanup_interval: float = 0.0,
         pragmas: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.actor_state_store = actor_state_store
         self.path = path
-        self.table = table
-        self.metadata_table = metadata_table
+        self.table, self.metadata_table = tables.table, tables.metadata_table
         self._clock = clock
-        self._cleanup_interval = cleanup_interval
+        self._cleanup_interval = tables.cleanup_interval
         self.db = LoopSqlite(
             path,
             name=f"state store {name}",

@@ -18,6 +18,7 @@ import pytest
 from google.protobuf import struct_pb2
 
 from sidecar._grpc_channel import GrpcAppChannel
+from sidecar.app_channel import AppTarget
 
 from ._support import Process, Sidecar, free_port, sidecar_for_app
 
@@ -268,8 +269,8 @@ async def test_job_triggers_reach_the_app_with_the_failure_policy(system: GrpcSy
 
 async def test_health_checks_ask_the_apps_health_service(tmp_path: Path) -> None:
     app, port, records = grpc_app(tmp_path)
-    channel = GrpcAppChannel("127.0.0.1", port, app_id=APP_ID, token=TOKEN, max_message=1 << 20)
-    closed = GrpcAppChannel("127.0.0.1", free_port(), app_id=APP_ID, token=None, max_message=1024)
+    channel = GrpcAppChannel(AppTarget("127.0.0.1", port, APP_ID, TOKEN), max_message=1 << 20)
+    closed = GrpcAppChannel(AppTarget("127.0.0.1", free_port(), APP_ID), max_message=1024)
     try:
         app.start()
         await channel.wait_until_listening()

@@ -9,7 +9,7 @@ import pytest
 
 from sidecar._app_health import AppHealthProbe, HealthSettings
 from sidecar._http_channel import HttpAppChannel
-from sidecar.app_channel import AppChannelError
+from sidecar.app_channel import AppChannelError, AppRequest, AppTarget
 from sidecar.clock import ManualClock
 from sidecar.jobs import JobRecord, JobSpec, MemoryJobStore, Outcome, Scheduler
 
@@ -22,7 +22,7 @@ def _probe(answers: list[int], changes: list[bool]) -> AppHealthProbe:
         return httpx.Response(answers.pop(0))
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(reply))
-    channel = HttpAppChannel(client, "app", 80, app_id="a", token="secret")
+    channel = HttpAppChannel(client, AppTarget("app", 80, "a", "secret"))
     return AppHealthProbe(channel.probe_health, "a", HealthSettings(threshold=3), changes.append)
 
 
@@ -41,10 +41,10 @@ async def test_unhealthy_app_channel_fails_fast() -> None:
     client = httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: calls.append(r.url.path) or httpx.Response(200))
     )
-    channel = HttpAppChannel(client, "127.0.0.1", 1, app_id="a", token=None)
+    channel = HttpAppChannel(client, AppTarget("127.0.0.1", 1, "a"))
     channel.healthy = False
     with pytest.raises(AppChannelError, match="app is not in a healthy state"):
-        await channel.invoke("POST", "job/j")
+        await channel.invoke(AppRequest("POST", "job/j"))
     assert not await channel.trigger_job("j", None)
     assert calls == []
 

@@ -11,7 +11,7 @@ from google.protobuf import struct_pb2
 
 from sidecar import _grpc_messages as messages
 from sidecar._grpc_channel import GrpcAppChannel
-from sidecar.app_channel import AppChannelError, EventOutcome, TopicDelivery
+from sidecar.app_channel import AppChannelError, AppRequest, AppTarget, EventOutcome, TopicDelivery
 
 
 @pytest.mark.parametrize(
@@ -135,14 +135,14 @@ def test_an_envelopes_trace_context_goes_as_metadata() -> None:
 
 
 async def test_an_unhealthy_grpc_app_gets_no_call() -> None:
-    channel = GrpcAppChannel("127.0.0.1", 1, app_id="a", token=None, max_message=1024)
+    channel = GrpcAppChannel(AppTarget("127.0.0.1", 1, "a"), max_message=1024)
     channel.healthy = False
     with pytest.raises(AppChannelError, match="app is not in a healthy state"):
-        await channel.invoke("GET", "m")
+        await channel.invoke(AppRequest("GET", "m"))
     assert await channel.trigger_job("j", None) is False
     delivery = TopicDelivery("ps", "t", "", {"id": "1"}, b"", {})
     assert await channel.deliver_event(delivery) is EventOutcome.RETRY
     with pytest.raises(AppChannelError, match="HTTP app channel"):
-        await channel.call_actor("PUT", "actors/T/1/method/m")
+        await channel.call_actor(AppRequest("PUT", "actors/T/1/method/m"))
     assert await channel.actor_config() is None
     await channel.aclose()

@@ -26,6 +26,7 @@ from sidecar.state import (
     PostgresStateStore,
     RedisStateStore,
     SqliteStateStore,
+    SqlTables,
     StateStore,
     StoreFailedError,
     Upsert,
@@ -50,7 +51,9 @@ def _redis(request: pytest.FixtureRequest) -> RedisStateStore:
 def _postgres(request: pytest.FixtureRequest, clock: ManualClock) -> PostgresStateStore:
     server: PostgresServer = request.getfixturevalue("postgres_server")
     table = f"state_{uuid.uuid4().hex[:12]}"
-    return PostgresStateStore("s", server.dsn, clock, table=table, metadata_table=f"m{table}")
+    return PostgresStateStore(
+        "s", server.dsn, clock, tables=SqlTables(table, f"m{table}", cleanup_interval=3600.0)
+    )
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis", "postgresql"])

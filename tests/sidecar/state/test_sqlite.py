@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from sidecar.clock import ManualClock
-from sidecar.state import SqliteStateStore, Upsert
+from sidecar.state import SqliteStateStore, SqlTables, Upsert
 
 
 async def test_writes_survive_reopening(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ async def test_writes_survive_reopening(tmp_path: Path) -> None:
 async def test_schema_and_rows_match_contrib(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     clock = ManualClock(1_800_000_000.0)
-    async with SqliteStateStore("s", str(path), clock, table="custom") as store:
+    async with SqliteStateStore("s", str(path), clock, tables=SqlTables("custom")) as store:
         await store.set(Upsert("k", b'"v"', ttl_seconds=60))
         await store.set(Upsert("b", b"\x00\xff"))
         # a second connection sees the row: it was committed before set() returned
@@ -55,7 +55,9 @@ async def test_shared_memory_database(tmp_path: Path) -> None:
 async def test_cleanup_task_purges_expired_rows(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     clock = ManualClock()
-    async with SqliteStateStore("s", str(path), clock, cleanup_interval=60) as store:
+    async with SqliteStateStore(
+        "s", str(path), clock, tables=SqlTables(cleanup_interval=60)
+    ) as store:
         purged = asyncio.Event()
         original = store.purge_expired
 
@@ -76,7 +78,9 @@ async def test_cleanup_task_purges_expired_rows(tmp_path: Path) -> None:
 async def test_cleanup_keeps_running_after_a_failed_purge(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     clock = ManualClock()
-    store = SqliteStateStore("s", str(path), clock, cleanup_interval=60, busy_timeout=0.05)
+    store = SqliteStateStore(
+        "s", str(path), clock, tables=SqlTables(cleanup_interval=60), busy_timeout=0.05
+    )
     async with store:
         failed, purged = asyncio.Event(), asyncio.Event()
         original = store.purge_expired
