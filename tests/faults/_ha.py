@@ -268,8 +268,9 @@ class HASystem(System):
         return sum(a.get("count", 0) for a in metadata.get("actors") or [])
 
     async def _actors_move(self, client: httpx.AsyncClient, killed: DaprdApp) -> str:
-        """After ``killed`` went down: until placement drops it, then until its survivor has
-        activated actors beyond those it held (reminders of the lost replica's actors)."""
+        """After ``killed`` went down: until placement drops it, then until its survivor, the
+        only host left, has every agent given a task active. (Not "more than it held": a replica
+        killed again soon after its restart may hold no actor yet, and then nothing moves.)"""
         started = time.monotonic()
         survivor = next(a for a in self.agents if a is not killed)
         before = await self.active_actors(client, survivor)
@@ -284,12 +285,12 @@ class HASystem(System):
         hosts = await proc.until(dropped, f"placement to drop {killed.unit.name}", WAIT)
         dropped_after = time.monotonic() - started
 
-        async def grew() -> int | None:
+        async def all_here() -> int | None:
             await self._call_every_agent(client, survivor)
             count = await self.active_actors(client, survivor)
-            return count if count > before else None
+            return count if count >= len(self.assigned_agents) else None
 
-        after = await proc.until(grew, f"{survivor.unit.name} to take over actors", WAIT)
+        after = await proc.until(all_here, f"{survivor.unit.name} to take over actors", WAIT)
         return (
             f"{killed.unit.name} killed: placement listed {sorted(hosts)} after"
             f" {dropped_after:.1f}s; {survivor.unit.name} active actors {before} -> {after}"
