@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -37,6 +38,8 @@ from httpx_aiohttp import HttpxAiohttpClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import _proctree as proctree  # noqa: E402
 from tests.faults._system import System, _parse_time  # noqa: E402
+
+STALL_PROBE = Path(__file__).resolve().parent / "_loopstall"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -139,6 +142,11 @@ async def with_cpu(
     """Run ``work``; its result with each process's CPU ms per one of ``count`` operations."""
     procs = proctree.tree([p.pid for p in system.procs.values()])
     spies = proctree.profile(procs, profile) if profile else []
+    if os.environ.get("BENCH_STALL_DIR"):  # the loop-stall counts begin with the load
+        for pid in procs.values():  # Python processes only: SIGUSR2 ends a Go one
+            with contextlib.suppress(OSError):
+                if Path(os.readlink(f"/proc/{pid}/exe")).name.startswith("python"):
+                    os.kill(pid, signal.SIGUSR2)
     procs["bench"] = os.getpid()
     before = proctree.cpu_of(procs)
     result = await work
@@ -157,12 +165,21 @@ async def main() -> None:
     parser.add_argument("--fires", type=int, default=200)
     parser.add_argument("--runtimes", default="separate")
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--stalls", type=Path, default=None, help="time every loop callback")
     args = parser.parse_args()
     for runtime in args.runtimes.split(","):
         await measure(runtime, args)
 
 
 async def measure(runtime: str, args: argparse.Namespace) -> None:
+    stalls = args.stalls / runtime if args.stalls else None
+    if stalls is not None:  # every process of the system loads bench/_loopstall/sitecustomize.py
+        stalls.mkdir(parents=True, exist_ok=True)
+        probe = str(STALL_PROBE)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [probe, os.environ.get("PYTHONPATH")])
+        )
+        os.environ["BENCH_STALL_DIR"] = str(stalls)
     with tempfile.TemporaryDirectory() as tmp:
         as_runner = runtime != "separate"
         system = System(Path(tmp), as_runner=as_runner, runtime=runtime)
@@ -180,6 +197,31 @@ async def measure(runtime: str, args: argparse.Namespace) -> None:
             print(json.dumps({"bench": "agent_due_to_stored", "runtime": runtime, **result}))
         finally:
             system.stop()
+    if stalls is not None:
+        for key in ("PYTHONPATH", "BENCH_STALL_DIR"):
+            os.environ.pop(key, None)
+        print(json.dumps({"bench": "agent_loop_stalls", "runtime": runtime, **loop_stalls(stalls)}))
+
+
+def loop_stalls(folder: Path) -> dict[str, object]:
+    """Per process of the run: its longest event-loop callback, how many took 50 ms or more, and
+    the three longest with what they ran (written by bench/_loopstall/sitecustomize.py)."""
+    out: dict[str, object] = {}
+    for file in sorted(folder.glob("*.json")):
+        record = json.loads(file.read_text())
+        if not record["worst"]:
+            continue
+        argv = record["argv"]
+        name = " ".join(a for a in argv[1:4] if not a.startswith("-")) or argv[0]
+        out[f"{name} ({file.stem})"] = {
+            "callbacks": record["callbacks"],
+            "max_ms": record["worst"][0]["ms"],
+            "max_cpu_ms": max(w["cpu_ms"] for w in record["worst"]),
+            "at_least_50ms": record["at_least_ms"]["50"],
+            "at_least_10ms": record["at_least_ms"]["10"],
+            "longest": record["worst"][:3],
+        }
+    return out
 
 
 if __name__ == "__main__":
