@@ -8,6 +8,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from actors import parse_duration
+from appkit.settings import app_fields, number
 
 
 class JobsApiVersion(StrEnum):
@@ -39,37 +40,17 @@ class AgentSettings:
     def from_env(cls, env: Mapping[str, str]) -> AgentSettings:
         """Raises ValueError naming the variable when a value does not parse."""
         return cls(
-            app_port=_int(env, "APP_PORT", cls.app_port),
-            app_host=env.get("APP_HOST", cls.app_host),
-            dapr_http_endpoint=sidecar_endpoint(env),
-            dapr_api_token=env.get("DAPR_API_TOKEN") or None,
-            app_api_token=env.get("APP_API_TOKEN") or None,
-            api_key=env.get("PM_API_KEY") or None,
+            **app_fields(env, cls, "PM_API_KEY"),
             jobs_api_version=_version(env.get("DAPR_JOBS_API_VERSION", cls.jobs_api_version)),
             notifier_app_id=env.get("PM_NOTIFIER_APP_ID", cls.notifier_app_id),
             default_remind_before=_duration(env, "PM_DEFAULT_REMIND_BEFORE", "15m"),
             job_retry_interval=_duration(env, "PM_JOB_RETRY_INTERVAL", "5s"),
-            job_max_retries=_int(env, "PM_JOB_MAX_RETRIES", cls.job_max_retries),
-            http_timeout=float(env.get("PM_HTTP_TIMEOUT", cls.http_timeout)),
+            job_max_retries=number(env, "PM_JOB_MAX_RETRIES", cls.job_max_retries, int),
+            http_timeout=number(env, "PM_HTTP_TIMEOUT", cls.http_timeout, float),
             state_store=env.get("PM_STATE_STORE", cls.state_store),
             reconcile_interval=_duration(env, "PM_RECONCILE_INTERVAL", "5m"),
             missed_grace=_duration(env, "PM_MISSED_GRACE", "30s"),
         )
-
-
-def sidecar_endpoint(env: Mapping[str, str]) -> str:
-    """``DAPR_HTTP_ENDPOINT``, else ``http://{DAPR_RUNTIME_HOST}:{DAPR_HTTP_PORT}`` (as the SDK)."""
-    if env.get("DAPR_HTTP_ENDPOINT"):
-        return env["DAPR_HTTP_ENDPOINT"].rstrip("/")
-    host = env.get("DAPR_RUNTIME_HOST") or "127.0.0.1"
-    return f"http://{host}:{_int(env, 'DAPR_HTTP_PORT', 3500)}"
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    try:
-        return int(env.get(name) or default)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {env.get(name)!r}") from exc
 
 
 def _duration(env: Mapping[str, str], name: str, default: str) -> timedelta:

@@ -16,6 +16,7 @@ from actors import Clock, PlainJSONSerializer, ProjectManagementAgent
 from appkit import edge
 from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
+from appkit.serve import log_ready
 from appkit.tracing import AppTracing
 
 from . import _errors, _mcp, console
@@ -57,12 +58,7 @@ def create_app(
             await _register(dapr_actor, runtime)
             await stack.enter_async_context(self_check(runtime))
             await stack.enter_async_context(_mcp.serving(tools, mcp_endpoint, settings.app_host))
-            logger.info(
-                "agent ready on http://%s:%d (API docs /docs); sidecar %s",
-                settings.app_host,
-                settings.app_port,
-                settings.dapr_http_endpoint,
-            )
+            log_ready(logger, "agent", settings)
             yield
 
     app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)

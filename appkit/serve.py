@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import uvicorn
@@ -20,4 +21,17 @@ def serve(app: Any, host: str, port: int) -> None:
         port=port,
         access_log=False,  # a line per request buries the lines that say what happened
         timeout_keep_alive=KEEPALIVE_SECONDS,
+    )
+
+
+def log_ready(logger: logging.Logger, name: str, settings: Any, *more: str) -> None:
+    """The app's one ready line: where it listens, where its API docs are, its sidecar."""
+    where = f"http://{settings.app_host}:{settings.app_port}"
+    tail = "".join(f", {m}" for m in more)
+    logger.info(
+        "%s ready on %s (API docs /docs); sidecar %s%s",
+        name,
+        where,
+        settings.dapr_http_endpoint,
+        tail,
     )

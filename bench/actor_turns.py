@@ -36,7 +36,9 @@ from sidecar.actors._table import ActorTable
 from sidecar.clock import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _procs import Procs, wait_http  # noqa: E402
+from _procs import Procs, wait_http  # noqa: E402  (it puts the repository on sys.path)
+
+from tests.integration._components import write_statestore  # noqa: E402
 
 ACTOR_APP = textwrap.dedent(
     """
@@ -69,20 +71,6 @@ ACTOR_APP = textwrap.dedent(
                 access_log=False)
     """
 )
-
-STATE_STORE = """apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: statestore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "{db}"
-  - name: actorStateStore
-    value: "true"
-"""
 
 
 def rss_mib() -> float:
@@ -175,8 +163,7 @@ async def call_figures(calls: int, ids: int) -> list[dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp, Procs() as procs:
         app_port = _start_actor_app(procs, Path(tmp))
         resources = Path(tmp) / "resources"
-        resources.mkdir()
-        (resources / "statestore.yaml").write_text(STATE_STORE.format(db=Path(tmp) / "s.db"))
+        write_statestore(resources, Path(tmp) / "s.db", busy_timeout=False)
         home = Path(tmp) / "home"
         url = procs.sidecar(home, "bench", app_port, "--resources-path", str(resources))
         await _hosting(url, "Bench")

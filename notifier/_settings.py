@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 
-N = TypeVar("N", int, float)
+from appkit.settings import app_fields, number
 
 
 @dataclass(frozen=True)
@@ -31,36 +30,17 @@ class NotifierSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifierSettings:
         return cls(
-            app_port=_num(env, "APP_PORT", cls.app_port, int),
-            app_host=env.get("APP_HOST", cls.app_host),
-            dapr_http_endpoint=_endpoint(env),
-            dapr_api_token=env.get("DAPR_API_TOKEN") or None,
-            app_api_token=env.get("APP_API_TOKEN") or None,
-            api_key=env.get("NOTIFIER_API_KEY") or None,
+            **app_fields(env, cls, "NOTIFIER_API_KEY"),
             state_store=env.get("NOTIFIER_STATE_STORE", cls.state_store),
             webhook_url=env.get("NOTIFIER_WEBHOOK_URL") or None,
             webhook_secret=env.get("NOTIFIER_WEBHOOK_SECRET") or None,
             routes_json=env.get("NOTIFIER_ROUTES") or None,
             smtp_host=env.get("NOTIFIER_SMTP_HOST", cls.smtp_host),
-            smtp_port=_num(env, "NOTIFIER_SMTP_PORT", cls.smtp_port, int),
+            smtp_port=number(env, "NOTIFIER_SMTP_PORT", cls.smtp_port, int),
             smtp_from=env.get("NOTIFIER_SMTP_FROM", cls.smtp_from),
-            webhook_attempts=_num(env, "NOTIFIER_WEBHOOK_ATTEMPTS", cls.webhook_attempts, int),
-            webhook_backoff_seconds=_num(
+            webhook_attempts=number(env, "NOTIFIER_WEBHOOK_ATTEMPTS", cls.webhook_attempts, int),
+            webhook_backoff_seconds=number(
                 env, "NOTIFIER_WEBHOOK_BACKOFF_SECONDS", cls.webhook_backoff_seconds, float
             ),
-            http_timeout=_num(env, "NOTIFIER_HTTP_TIMEOUT", cls.http_timeout, float),
+            http_timeout=number(env, "NOTIFIER_HTTP_TIMEOUT", cls.http_timeout, float),
         )
-
-
-def _endpoint(env: Mapping[str, str]) -> str:
-    if env.get("DAPR_HTTP_ENDPOINT"):
-        return env["DAPR_HTTP_ENDPOINT"].rstrip("/")
-    host = env.get("DAPR_RUNTIME_HOST") or "127.0.0.1"
-    return f"http://{host}:{_num(env, 'DAPR_HTTP_PORT', 3500, int)}"
-
-
-def _num(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
-    try:
-        return kind(env.get(name) or default)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a {kind.__name__}, got {env.get(name)!r}") from exc

@@ -16,6 +16,7 @@ from fastapi_offline import FastAPIOffline
 from appkit import edge
 from appkit.http_client import pooled_client
 from appkit.metrics import serve_metrics
+from appkit.serve import log_ready
 from appkit.tracing import AppTracing
 
 from ._channels import EmailChannel, channels
@@ -65,13 +66,7 @@ def create_app(
             stack.push_async_callback(tracing.close)
             hooks = {"sleep": sleep, "jitter": jitter, "metrics": metrics}
             app.state.service = _service(settings, table, client, hooks)
-            logger.info(
-                "notifier ready on http://%s:%d (API docs /docs); sidecar %s, state store %s",
-                settings.app_host,
-                settings.app_port,
-                settings.dapr_http_endpoint,
-                settings.state_store,
-            )
+            log_ready(logger, "notifier", settings, f"state store {settings.state_store}")
             yield
 
     app = FastAPIOffline(  # /docs and /redoc with their assets served locally (no CDN)

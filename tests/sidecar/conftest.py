@@ -12,6 +12,7 @@ from sidecar.clock import ManualClock
 from sidecar.jobs import MemoryJobStore
 from tests.integration._processes import SidecarProcess
 
+from ._inprocess import asgi_client
 from ._runner_procs import TINY_APP
 
 
@@ -35,8 +36,7 @@ async def sidecar(config: SidecarConfig, clock: ManualClock) -> AsyncIterator[Si
 
 @pytest.fixture
 async def client(sidecar: Sidecar) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sidecar.asgi)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sidecar") as c:
+    async with asgi_client(sidecar) as c:
         yield c
 
 

@@ -15,10 +15,10 @@ from sidecar._config import SidecarConfig
 from sidecar._sidecar import Sidecar
 from sidecar.clock import ManualClock
 from sidecar.components import ComponentError
-from sidecar.jobs import MemoryJobStore
 from sidecar.secrets import EnvSecretStore, FileSecretStore, SecretNotFoundError
 from sidecar.state import SqliteStateStore
 from tests.integration._components import component, dump, sqlite_statestore
+from tests.sidecar._inprocess import in_process
 
 
 def file_store(path: Path) -> str:
@@ -59,17 +59,8 @@ def running(tmp_path: Path) -> Running:
         config = SidecarConfig(
             app_id="a", http_port=0, home=tmp_path / "home", resources_paths=(folder,)
         )
-        sc = Sidecar(
-            config,
-            clock=ManualClock(0),
-            job_store=MemoryJobStore(),
-            extensions=[],
-            serve_http=False,
-        )
-        async with sc:
-            transport = httpx.ASGITransport(app=sc.asgi)
-            async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
-                yield sc, client
+        async with in_process(config, ManualClock(0)) as (sc, client):
+            yield sc, client
 
     return run
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,33 +15,30 @@ from dapr.clients import DaprClient
 from dapr.clients.grpc._request import TransactionalStateOperation
 from dapr.conf import settings
 
+from .._components import component, dump
 from .._processes import WAIT
 from ..test_grpc_api import System
 
 pytestmark = pytest.mark.integration
 
-OUTBOX_STORE = """---
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: outboxstore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "{db}"
-    - name: outboxPublishPubsub
-      value: pubsub
-    - name: outboxPublishTopic
-      value: orders
-"""
+
+def outbox_store(db: Path) -> str:
+    """A SQLite store whose transactions publish each upsert to ``pubsub``'s ``orders`` topic."""
+    return dump(
+        component(
+            "outboxstore",
+            "state.sqlite",
+            {"name": "connectionString", "value": str(db)},
+            {"name": "outboxPublishPubsub", "value": "pubsub"},
+            {"name": "outboxPublishTopic", "value": "orders"},
+        )
+    )
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     root = tmp_path_factory.mktemp("outbox")
-    started = System(root, extra=OUTBOX_STORE.format(db=root / "outbox.db"))
+    started = System(root, extra=outbox_store(root / "outbox.db"))
     try:
         yield started.start()
     finally:

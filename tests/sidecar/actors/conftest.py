@@ -17,31 +17,22 @@ import pytest
 from sidecar._config import SidecarConfig
 from sidecar._runner import free_port
 from sidecar._sidecar import Sidecar
+from tests.integration._components import component, dump
 from tests.integration._processes import WAIT
 
 ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
 
-COMPONENT = """\
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: actorstore
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-  - name: connectionString
-    value: "{db}"
-  - name: actorStateStore
-    value: "{actor}"
-"""
-
 
 def write_resources(folder: Path, db: Path, *, actor_store: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    text = COMPONENT.format(db=db, actor="true" if actor_store else "false")
-    (folder / "state.yaml").write_text(text)
+    doc = component(
+        "actorstore",
+        "state.sqlite",
+        {"name": "connectionString", "value": str(db)},
+        {"name": "actorStateStore", "value": "true" if actor_store else "false"},
+    )
+    (folder / "state.yaml").write_text(dump(doc))
     return folder
 
 

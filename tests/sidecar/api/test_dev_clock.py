@@ -9,24 +9,14 @@ import httpx
 import pytest
 
 from sidecar._config import SidecarConfig
-from sidecar._sidecar import Sidecar
 from sidecar.clock import DevClock
-from sidecar.jobs import MemoryJobStore
+from tests.sidecar._inprocess import in_process
 
 
 @pytest.fixture
 async def dev(config: SidecarConfig) -> AsyncIterator[httpx.AsyncClient]:
-    sc = Sidecar(
-        replace(config, dev_clock=True),
-        clock=DevClock(),
-        job_store=MemoryJobStore(),
-        extensions=[],
-        serve_http=False,
-    )
-    async with sc:
-        transport = httpx.ASGITransport(app=sc.asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sidecar") as c:
-            yield c
+    async with in_process(replace(config, dev_clock=True), DevClock()) as (_, c):
+        yield c
 
 
 async def test_advance_moves_virtual_time(dev: httpx.AsyncClient) -> None:

@@ -10,9 +10,8 @@ import httpx
 import pytest
 
 from sidecar._config import SidecarConfig
-from sidecar._sidecar import Sidecar
 from sidecar.clock import ManualClock
-from sidecar.jobs import MemoryJobStore
+from tests.sidecar._inprocess import in_process
 
 
 async def test_the_page_lists_jobs_with_next_fire_attempts_and_failure_policy(
@@ -49,27 +48,17 @@ async def test_the_page_lists_the_loaded_components(
     (tmp_path / "res").mkdir()
     (tmp_path / "res" / "kv.yaml").write_text(COMPONENT)
     config = replace(config, resources_paths=(tmp_path / "res",))
-    sc = Sidecar(config, clock=clock, job_store=MemoryJobStore(), extensions=[], serve_http=False)
-    async with sc, _client(sc) as client:
+    async with in_process(config, clock, follow_redirects=True) as (_, client):
         page = (await client.get("/_sidecar")).text  # redirected to /_sidecar/
     assert "<td>kv</td><td>state.in-memory</td><td>v1</td>" in page
 
 
-def _client(sc: Sidecar) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=sc.asgi)
-    return httpx.AsyncClient(transport=transport, base_url="http://sidecar", follow_redirects=True)
-
-
 @pytest.fixture
 async def guarded(config: SidecarConfig, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    sc = Sidecar(
-        replace(config, api_token="s3cret"),
-        clock=clock,
-        job_store=MemoryJobStore(),
-        extensions=[],
-        serve_http=False,
-    )
-    async with sc, _client(sc) as c:
+    async with in_process(replace(config, api_token="s3cret"), clock, follow_redirects=True) as (
+        _,
+        c,
+    ):
         yield c
 
 

@@ -9,24 +9,14 @@ import httpx
 import pytest
 
 from sidecar._config import SidecarConfig
-from sidecar._sidecar import Sidecar
 from sidecar.clock import ManualClock
-from sidecar.jobs import MemoryJobStore
+from tests.sidecar._inprocess import in_process
 
 
 @pytest.fixture
 async def guarded(config: SidecarConfig, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    sc = Sidecar(
-        replace(config, api_token="s3cret"),
-        clock=clock,
-        job_store=MemoryJobStore(),
-        extensions=[],
-        serve_http=False,
-    )
-    async with sc:
-        transport = httpx.ASGITransport(app=sc.asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sidecar") as c:
-            yield c
+    async with in_process(replace(config, api_token="s3cret"), clock) as (_, c):
+        yield c
 
 
 @pytest.mark.parametrize("headers", [{}, {"dapr-api-token": "wrong"}])
