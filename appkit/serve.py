@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ KEEPALIVE_SECONDS = 75
 
 
 def serve(app: Any, host: str, port: int) -> None:
+    gc.freeze()  # the imports live as long as the process: full collections need not walk them
     uvicorn.run(
         app,
         host=host,

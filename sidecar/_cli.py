@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -148,6 +149,9 @@ def _command(raw: list[str]) -> tuple[str, ...]:
 
 async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: int) -> int:
     check_unsupported(args)
+    # Everything imported so far lives as long as the process: out of the collector's sight, a
+    # full collection no longer walks it (~95,000 objects, a stall of 40-130 ms at a time).
+    gc.freeze()
     apps, extended, project = _apps(args, command)
     home = private_dir(_home(args, project))
     stop = asyncio.Event()

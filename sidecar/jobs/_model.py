@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from dataclasses import dataclass, replace
 from typing import Any
@@ -97,16 +98,25 @@ class JobSpec:
         )
 
 
+_DROP = FailurePolicy(PolicyKind.DROP)
+
+
 def policy_from_stored(raw: dict[str, Any]) -> FailurePolicy:
     """Rebuild a policy from its stored (already validated) JSON form."""
+    if "drop" in raw:
+        return _DROP
+    constant = raw["constant"]
+    return _constant_policy(constant.get("interval"), constant.get("maxRetries"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _constant_policy(text: str | None, max_retries: int | None) -> FailurePolicy:
+    """One policy object per distinct stored form (most jobs share a few): every claimed record
+    is rebuilt from its stored spec, and parsing the interval was a sixth of a claim's cost."""
     from ..timefmt import parse_proto_duration
 
-    if "drop" in raw:
-        return FailurePolicy(PolicyKind.DROP)
-    constant = raw["constant"]
-    text = constant.get("interval")
     interval = parse_proto_duration(text).total_seconds() if text else 0.0
-    return FailurePolicy(PolicyKind.CONSTANT, interval, constant.get("maxRetries"), text)
+    return FailurePolicy(PolicyKind.CONSTANT, interval, max_retries, text)
 
 
 @dataclass(frozen=True)

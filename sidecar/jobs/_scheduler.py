@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import math
 import os
 import secrets
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ class Outcome(enum.Enum):
 
 Dispatcher = Callable[[JobRecord], Awaitable[Outcome]]
 LATE_AFTER = 1.0  # seconds past its due time after which a first attempt is logged as late
+LEASE_CHECK_EVERY = 1.0  # seconds between lease checks in the scheduler loop, at the most
 LATE_LOG_EVERY = 10.0  # seconds (event loop time) between two late-fire lines at most
 
 
@@ -146,6 +148,7 @@ class Scheduler:
         self._slow: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._leases_checked = (-math.inf, -math.inf)  # (loop time, job clock) of the last check
         self.paused = False
 
     def serve(self, owner: str, dispatcher: Dispatcher) -> None:
@@ -210,6 +213,21 @@ class Scheduler:
                 await self.store.renew(holder, now + self.lease)
         await self._release_dead(stale)
 
+    async def _check_leases_now_and_then(self) -> None:
+        """``check_leases`` once a second of the loop's time or of the job clock (leases last
+        30 s; an expired lease is not claimable until released, so a late check delays a dead
+        holder's jobs by at most that second, and never lets two deliveries run), not on every
+        cycle: with fires at distinct due times a cycle runs per fire."""
+        loop_now, clock_now = asyncio.get_running_loop().time(), self.clock.now()
+        last_loop, last_clock = self._leases_checked
+        if (
+            loop_now - last_loop < LEASE_CHECK_EVERY
+            and abs(clock_now - last_clock) < LEASE_CHECK_EVERY
+        ):
+            return
+        self._leases_checked = (loop_now, clock_now)
+        await self.check_leases()
+
     async def run_due(self) -> int:
         """Deliver every record due now (and retries that become due now); return how many."""
         total = 0
@@ -250,7 +268,7 @@ class Scheduler:
         if self.paused:
             await self._sleep(None)
             return
-        await self.check_leases()
+        await self._check_leases_now_and_then()
         limit = self._free()
         if limit == 0 or (limit < self.refill and self._holding()):  # backpressure: finishing
             # deliveries wake us
