@@ -6,14 +6,17 @@ time; its worst answer time bounds the sidecar's worst event-loop stall under th
 outside (a stalled loop answers nothing), and it works the same on real daprd.
 
 Usage: ./dev bench agent_e2e [--assign 2000] [--agents 100] [--clients 16] [--fires 200]
-                             [--runtimes separate,local,dapr] [--profile DIR]
+                             [--runtimes separate,local,dapr] [--profile DIR] [--stalls DIR]
 The assign figures include each process's CPU per assignment (``cpu_ms``, from
 ``/proc/<pid>/stat`` before and after the load; ``bench`` is this load generator) and the load
 average. ``--profile DIR`` also records every Python process with py-spy during the assign load
 (collapsed stacks in ``DIR/<runtime>/<process>.txt``; ``./dev bench profile_top`` sums them up).
-``separate`` runs the four processes (two sidecars, agent, notifier) apart; ``local`` runs the
-run file as ``./dev up`` does (one ``sidecar run -f``); ``dapr`` runs the same run file on real
-daprd, placement and scheduler (``./dev up --runtime dapr``). Each in turn, in one run.
+``--stalls DIR`` times every event-loop callback and garbage-collector pass of every Python
+process on the stdlib loop (``bench/_loopstall/sitecustomize.py``) from the start of the load and
+reports each process's longest. ``separate`` runs the four processes (two sidecars, agent,
+notifier) apart; ``local`` runs the run file as ``./dev up`` does (one ``sidecar run -f``);
+``dapr`` runs the same run file on real daprd, placement and scheduler (``./dev up --runtime
+dapr``). Each in turn, in one run.
 """
 
 from __future__ import annotations
