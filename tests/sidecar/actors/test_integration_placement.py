@@ -52,3 +52,33 @@ async def test_reminder_registered_on_one_host_fires_at_the_owner(runtime: Runti
     async with api(host) as client:
         got = await client.get("/v1.0/actors/TestActor/rr/reminders/fwd")
     assert got.status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14: a sidecar keeps an actor the ring moved away active, with its cached state",
+)
+async def test_an_actor_that_moved_away_and_back_is_not_run_on_a_stale_copy(
+    runtime: Runtime,
+) -> None:
+    """The local HA soak's loss: an actor active on one replica while the other was down, then
+    run and changed on the other after it rejoined, must not come back to its old copy when
+    the other goes away again (daprd halts every actor a new placement table moves away)."""
+    first = await runtime.sidecar("actorapp")
+    caller = await runtime.sidecar("caller", app=False)
+    ids = [f"id{i}" for i in range(12)]
+
+    async def set_all(value: str) -> None:
+        for i in ids:
+            await proxy("TestActor", i).SetValue(value)
+
+    async def get_all() -> list[Any]:
+        return [await proxy("TestActor", i).GetValue() for i in ids]
+
+    await with_sdk(caller.http_port, lambda: set_all("old"))
+    assert active(first) == {"TestActor": len(ids)}
+    second = await runtime.sidecar("actorapp")
+    await with_sdk(caller.http_port, lambda: set_all("new"))  # some now run on second
+    assert active(second).get("TestActor", 0) > 0
+    await runtime.stop(second)
+    assert await with_sdk(caller.http_port, get_all) == ["new"] * len(ids)
