@@ -29,7 +29,17 @@ CREATE TABLE IF NOT EXISTS sidecars (
     actor_types TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS sidecars_app ON sidecars (app_id);
+CREATE TABLE IF NOT EXISTS membership (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    generation INTEGER NOT NULL
+);
 """
+# One more each time a sidecar registers or changes the actor types it hosts: a host joining is
+# the only change that moves actors away from the others (one leaving moves its own to them).
+_BUMP = (
+    "INSERT INTO membership VALUES (0, 1) "
+    "ON CONFLICT (id) DO UPDATE SET generation = generation + 1"
+)
 
 
 @dataclass(frozen=True)
@@ -123,11 +133,18 @@ class Registry:
                 json.dumps(list(entry.actor_types)),
             ),
         )
+        await self._run(_BUMP)
 
     async def set_actor_types(self, instance: str, types: list[str]) -> None:
         await self._run(
             "UPDATE sidecars SET actor_types = ? WHERE instance = ?", (json.dumps(types), instance)
         )
+        await self._run(_BUMP)
+
+    async def generation(self) -> int:
+        """The membership generation: it grows whenever a host may have taken actors over."""
+        rows = await self._run("SELECT generation FROM membership WHERE id = 0")
+        return int(str(rows[0][0])) if rows else 0
 
     async def unregister(self, instance: str) -> None:
         await self._run("DELETE FROM sidecars WHERE instance = ?", (instance,))

@@ -47,6 +47,9 @@ class Directory(Protocol):
     async def set_actor_types(self, instance: str, types: list[str]) -> None:
         """Record the actor types this sidecar (``instance``) hosts."""
 
+    async def generation(self) -> int:
+        """Grows whenever a sidecar registers or changes what it hosts."""
+
 
 class JobScheduling(Protocol):
     """The scheduler as parts drive it; the records themselves live in ``job_store``."""

@@ -50,6 +50,9 @@ class Placement:
     async def hosts(self, actor_type: str) -> list[Entry]:
         return await self.registry.hosts_of(actor_type, self.namespace)
 
+    async def generation(self) -> int:
+        return await self.registry.generation()
+
     async def lookup(self, actor_type: str, actor_id: str) -> Entry | None:
         """The live sidecar that owns the actor, or None when no live sidecar hosts its type."""
         hosts = await self.hosts(actor_type)

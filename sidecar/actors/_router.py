@@ -115,8 +115,11 @@ class Router:
         if channel is None:
             raise invoke_error("app channel is not initialized")
         who = f"{call.actor_type}/{call.actor_id}"
+        generation = await self.placement.generation()
+        await self.table.evict_if_older(call.actor_type, call.actor_id, generation)
         try:
-            async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id):
+            async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id) as actor:
+                actor.generation = generation
                 return await channel.call_actor(
                     AppRequest("PUT", call.app_path, call.body, call.headers, call.query)
                 )

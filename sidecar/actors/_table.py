@@ -40,6 +40,7 @@ class ActiveActor:
     actor_id: str
     deadline: float
     lock: TurnLock = field(default_factory=TurnLock)
+    generation: int = 0  # the registry's membership generation at its last turn here
 
 
 class ActorTable:
@@ -183,6 +184,15 @@ class ActorTable:
             self._actors.pop(key, None)
             self._leaving.pop(key, None)
             done.set()
+
+    async def evict_if_older(self, actor_type: str, actor_id: str, generation: int) -> None:
+        """Deactivate the idle actor here when its last turn here came before a host joined
+        (``generation`` grew since): the newcomer may have owned and changed it meanwhile, so
+        its copy and the app's cached state may be stale. daprd halts every actor a new
+        placement table moves away; this sidecar sees only the generation, not each table."""
+        actor = self._actors.get((actor_type, actor_id))
+        if actor is not None and actor.generation < generation and not actor.lock.busy:
+            await self.deactivate(actor)
 
     async def evict(self, actor_type: str, actor_id: str) -> None:
         """Deactivate an idle actor this sidecar no longer owns (placement moved it)."""

@@ -54,10 +54,6 @@ async def test_reminder_registered_on_one_host_fires_at_the_owner(runtime: Runti
     assert got.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: a sidecar keeps an actor the ring moved away active, with its cached state",
-)
 async def test_an_actor_that_moved_away_and_back_is_not_run_on_a_stale_copy(
     runtime: Runtime,
 ) -> None:
