@@ -112,10 +112,17 @@ class Registry:
         """A secret shared by the sidecars of this home, for their internal forwarding routes."""
         private_dir(self.home)
         path = self.home / "internal.key"
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if not path.exists():  # several sidecars may start at once in a new home
+            draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(24))
+            try:
+                os.link(draft, path)  # appears whole or not at all; the first one's key wins
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(draft)
         return path.read_text().strip()
 
     async def register(self, entry: Entry) -> None:
