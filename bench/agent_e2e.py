@@ -223,6 +223,7 @@ def loop_stalls(folder: Path) -> dict[str, object]:
             "at_least_50ms": record["at_least_ms"]["50"],
             "at_least_10ms": record["at_least_ms"]["10"],
             "longest": record["worst"][:3],
+            "gc": record["gc"],
         }
     return out
 

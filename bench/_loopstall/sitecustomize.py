@@ -5,12 +5,14 @@ every scheduled callback) and, at exit, writes the process's longest ones to
 begins, so start-up is not counted). The longest callback is the loop's worst stall: while it runs,
 nothing else on that loop does. Each is given in wall time and in the thread's CPU time: the
 difference is time the process was not on a CPU (other processes ran). Only the stdlib loop's
-handles are timed (not uvloop's)."""
+handles are timed (not uvloop's). The garbage collector's passes are timed too, by generation: a
+full (generation 2) pass runs inside whichever callback allocated last, and stalls it."""
 
 from __future__ import annotations
 
 import asyncio.events
 import atexit
+import gc
 import json
 import os
 import signal
@@ -54,16 +56,32 @@ def _install(out: Path) -> None:
                 {"ms": round(ms, 2), "cpu_ms": round(cpu, 2), "callback": name}
                 for ms, cpu, name in worst
             ],
+            "gc": {
+                str(gen): {"passes": len(ms), "max_ms": round(max(ms, default=0), 2)}
+                for gen, ms in collections.items()
+            },
         }
         (out / f"{os.getpid()}.json").write_text(json.dumps(record))
+
+    collections: dict[int, list[float]] = {0: [], 1: [], 2: []}  # ms of each GC pass
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            collections[info["generation"]].append((time.perf_counter() - started[0]) * 1000)
 
     def reset(*_: object) -> None:  # SIGUSR2: the load begins, start-up is not counted
         total[0] = 0
         counts.update(dict.fromkeys(_BUCKETS_MS, 0))
         worst.clear()
+        for passes in collections.values():
+            passes.clear()
 
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
     atexit.register(dump)
+    gc.callbacks.append(on_gc)
     signal.signal(signal.SIGUSR2, reset)
     previous = signal.getsignal(signal.SIGTERM)
     if previous in (signal.SIG_DFL, None):  # a process that dies on SIGTERM still reports
