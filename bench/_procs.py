@@ -79,11 +79,15 @@ class Procs:
         return proc
 
     def noop_app(self, tmp: Path) -> int:
+        return self.script_app(tmp / "noop_app.py", NOOP_APP, "/count")
+
+    def script_app(self, script: Path, source: str, ready_path: str) -> int:
+        """Write ``source`` to ``script``, run it with a free port as its argument, and return the
+        port once ``ready_path`` answers."""
         port = free_port()
-        script = tmp / "noop_app.py"
-        script.write_text(NOOP_APP)
+        script.write_text(source)
         self.start([sys.executable, str(script), str(port)])
-        wait_http(f"http://127.0.0.1:{port}/count")
+        wait_http(f"http://127.0.0.1:{port}{ready_path}")
         return port
 
     def sidecar(self, home: Path, app_id: str, app_port: int | None, *extra: str) -> str:

@@ -30,13 +30,12 @@ from pathlib import Path
 
 from httpx_aiohttp import HttpxAiohttpClient
 
-from sidecar._runner import free_port
 from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._table import ActorTable
 from sidecar.clock import ManualClock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _procs import Procs, wait_http  # noqa: E402  (it puts the repository on sys.path)
+from _procs import Procs  # noqa: E402  (it puts the repository on sys.path)
 
 from tests.integration._components import write_statestore  # noqa: E402
 
@@ -184,12 +183,7 @@ async def _hosting(url: str, actor_type: str, timeout: float = 60.0) -> None:
 
 
 def _start_actor_app(procs: Procs, tmp: Path) -> int:
-    port = free_port()
-    script = tmp / "actor_app.py"
-    script.write_text(ACTOR_APP)
-    procs.start([sys.executable, str(script), str(port)])
-    wait_http(f"http://127.0.0.1:{port}/healthz")
-    return port
+    return procs.script_app(tmp / "actor_app.py", ACTOR_APP, "/healthz")
 
 
 async def _calls(url: str, calls: int, clients: int, ids: int) -> dict[str, float]:
