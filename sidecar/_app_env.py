@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from pathlib import Path
 
 from ._config import MAX_BODY_SIZE, SidecarConfig
 from ._dapr_config import load_config
+from ._ports import free_port
 from ._runfile import AppConfig, SharedConfig
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def app_protocol(shared: SharedConfig) -> str:
@@ -28,18 +22,22 @@ def app_protocol(shared: SharedConfig) -> str:
 def sidecar_config(
     app: AppConfig, *, home: Path, dev_clock: bool, env: Mapping[str, str], metrics: bool = True
 ) -> SidecarConfig:
-    """The sidecar settings for one app; unset ports become free ones (the metrics port when the
-    sidecar starts; ``metrics`` False: none)."""
+    """The sidecar settings for one app; unset ports become free ones, none of them a port given
+    for another of its servers (the metrics port when the sidecar starts; ``metrics`` False:
+    none)."""
     s = app.shared
     dapr_config = load_config(s.config_file)
     metrics = metrics and dapr_config.metrics_enabled
+    given = (app.app_port, app.dapr_http_port, app.dapr_grpc_port, app.metrics_port)
+    http_port = app.dapr_http_port if app.dapr_http_port > 0 else free_port(besides=given)
+    grpc_port = app.dapr_grpc_port if app.dapr_grpc_port > 0 else free_port(besides=given)
     return SidecarConfig(
         app_id=app.app_id,
         app_port=app.app_port if app.app_port > 0 else None,
         app_host=app.app_channel_address or "127.0.0.1",
         app_protocol=app_protocol(s) or "http",
-        http_port=max(app.dapr_http_port, 0),
-        grpc_port=app.dapr_grpc_port if app.dapr_grpc_port > 0 else free_port(),
+        http_port=http_port,
+        grpc_port=grpc_port,
         resources_paths=s.resources_paths,
         home=home,
         dev_clock=dev_clock,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import errno
 import logging
 import os
 import time
@@ -22,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
 
-from ._app_env import app_env, app_protocol, free_port, sidecar_config
+from ._app_env import app_env, app_protocol, sidecar_config
 from ._channels import PROTOCOLS
 from ._config import private_dir
 from ._guarded import GuardedApp, SpawnError, spawn
 from ._logs import like_root
 from ._output import LINE_LIMIT, LineWriter, drain, pump
-from ._ports import in_use, is_free
+from ._ports import free_port, in_use, is_free
 from ._runfile import AppConfig
 from ._sidecar import Sidecar
 from ._status import QuietLines, RunLines
@@ -174,11 +173,13 @@ class AppRun:
 
     def check_ports(self) -> None:
         """RunnerError if a fixed port this app needs is taken (before anything is started)."""
-        if self.config.http_port and not is_free(self.config.listen_host, self.config.http_port):
-            raise RunnerError(f"app {self.app_id}: daprHTTPPort: {in_use(self.config.http_port)}")
-        metrics = self.config.metrics_port
-        if metrics and not is_free(self.config.listen_host, metrics):
-            raise RunnerError(f"app {self.app_id}: metricsPort: {in_use(metrics)}")
+        host, fixed = self.config.listen_host, self._sidecar_ports()
+        if len(set(fixed.values())) < len(fixed):
+            given = ", ".join(f"{name} {port}" for name, port in fixed.items())
+            raise RunnerError(f"app {self.app_id}: one port given to two servers: {given}")
+        for name, taken in fixed.items():
+            if not is_free(host, taken):
+                raise RunnerError(f"app {self.app_id}: {name}: {in_use(taken)}")
         port = self.config.app_port
         if self.app.command and port and not is_free(self.config.app_host, port):
             raise RunnerError(f"app {self.app_id}: appPort: {in_use(port)} (an app left running?)")
@@ -197,14 +198,24 @@ class AppRun:
         if self.app.command:
             await self._spawn(self._log_path("app", stamp))
 
+    def _sidecar_ports(self) -> dict[str, int]:
+        """The sidecar's servers' ports that are known before it starts, by run-file field."""
+        ports = {
+            "daprHTTPPort": self.config.http_port,
+            "daprGRPCPort": self.config.grpc_port,
+            "metricsPort": self.config.metrics_port,
+        }
+        return {field: port for field, port in ports.items() if port}
+
     async def _start_sidecar(self) -> None:
         try:
             await self.sidecar.start()
-        except OSError as exc:
-            port = self.config.http_port
-            if port and exc.errno == errno.EADDRINUSE:
-                raise RunnerError(f"app {self.app_id}: daprHTTPPort: {in_use(port)}") from exc
-            raise RunnerError(f"app {self.app_id}: sidecar cannot listen on {port}: {exc}") from exc
+        except OSError as exc:  # taken since check_ports: name the one that is taken now
+            host = self.config.listen_host
+            for name, taken in self._sidecar_ports().items():
+                if not is_free(host, taken):
+                    raise RunnerError(f"app {self.app_id}: {name}: {in_use(taken)}") from exc
+            raise RunnerError(f"app {self.app_id}: the sidecar cannot listen: {exc}") from exc
         self._stack.push_async_callback(self.sidecar.stop)
         self.sidecar.extended["cliPID"] = str(os.getpid())
 

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import os
 import socket
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 _LISTEN = "0A"  # TCP state LISTEN in /proc/net/tcp
 _PROC = Path("/proc")
+
+
+_RECENT = 1024  # ports handed out lately, never handed out again while in this window
+_given: collections.deque[int] = collections.deque(maxlen=_RECENT)
+_given_lock = threading.Lock()
+
+
+def free_port(host: str = "127.0.0.1", besides: Iterable[int] = ()) -> int:
+    """A port that was free a moment ago, is not one of ``besides`` (ports given for other
+    servers, not bound yet) and that this process has not handed out lately.
+
+    The kernel may give the same port to two ``bind(0)`` calls in a row once the first socket is
+    closed, so without the memory two ports picked for one sidecar (HTTP and gRPC) could be one.
+    """
+    avoid = set(besides)
+    with _given_lock:
+        while True:
+            with socket.socket() as sock:
+                sock.bind((host, 0))
+                port = int(sock.getsockname()[1])
+            if port not in _given and port not in avoid:
+                _given.append(port)
+                return port
 
 
 def in_use(port: int) -> str:

@@ -17,10 +17,11 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TextIO
 
-from ._app_env import app_env, app_protocol, free_port, sidecar_config
+from ._app_env import app_env, app_protocol, sidecar_config
 from ._app_run import AppRun, RunnerError, RunSettings
 from ._logs import LOG_FORMAT
 from ._output import LineWriter
+from ._ports import free_port
 from ._runfile import AppConfig
 from ._runs import RunRegistry
 from ._status import QuietLines, RunFileLines, RunLines, SingleAppLines, Status, StatusStyle

@@ -14,7 +14,6 @@ import atexit
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -52,12 +51,8 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports that were free a moment ago (held together while picked)."""
-    with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
+    """``count`` distinct ports that were free a moment ago (and not handed out before)."""
+    return [free_port() for _ in range(count)]
 
 
 def scrubbed_env(*prefixes: str) -> dict[str, str]:

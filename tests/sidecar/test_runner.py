@@ -66,10 +66,22 @@ def test_sidecar_config_from_app(tmp_path: Path) -> None:
     app = AppConfig("svc", tmp_path, shared, app_port=-1, dapr_http_port=-1, dapr_grpc_port=7)
     env = {"DAPR_API_TOKEN": "secret", "APP_API_TOKEN": ""}
     config = sidecar_config(app, home=tmp_path, dev_clock=True, env=env)
-    assert (config.app_port, config.http_port, config.grpc_port) == (None, 0, 7)
+    assert (config.app_port, config.grpc_port) == (None, 7)
+    assert config.http_port > 0 and config.http_port != 7  # a free port, as the Dapr CLI picks
     assert (config.api_token, config.app_token) == ("secret", None)
     assert (config.max_body_size, config.app_health_probe_timeout) == (1024, 0.25)
     assert config.dev_clock and config.app_host == "127.0.0.1"
+
+
+def test_unset_ports_are_free_ones_and_never_one_given_for_another_server(tmp_path: Path) -> None:
+    """The gRPC port picked beside a fixed HTTP port (not bound yet) is never that port, nor the
+    one picked for HTTP."""
+    picked = [
+        sidecar_config(AppConfig("svc", tmp_path, dapr_http_port=port), home=tmp_path,
+                       dev_clock=False, env={})
+        for port in [free_port() for _ in range(200)] + [-1] * 200
+    ]  # fmt: skip
+    assert all(c.http_port > 0 and c.grpc_port not in (0, c.http_port) for c in picked)
 
 
 def test_app_protocol_chooses_the_app_channel(tmp_path: Path) -> None:

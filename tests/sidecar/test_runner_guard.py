@@ -66,14 +66,16 @@ async def test_a_taken_app_port_is_a_start_up_error_naming_its_holder(
     assert not (app_dir / "env.json").exists()  # the app was never started
 
 
+@pytest.mark.parametrize("flag", ["--dapr-http-port", "--dapr-grpc-port"])
 async def test_a_taken_sidecar_port_is_a_start_up_error_naming_its_holder(
-    app_dir: Path, runners: list[SidecarProcess], listener: int
+    app_dir: Path, runners: list[SidecarProcess], listener: int, flag: str
 ) -> None:
-    proc = runner(app_dir, "--app-id", "tiny", "--dapr-http-port", str(listener)).start()
+    proc = runner(app_dir, "--app-id", "tiny", flag, str(listener)).start()
     runners.append(proc)
     assert await finish(proc) == 1, proc.describe()
     (line,) = [ln for ln in proc.stderr().splitlines() if ln.startswith("sidecar: error:")]
-    assert f"port {listener} is already in use by pid {os.getpid()} (" in line, line
+    field = {"--dapr-http-port": "daprHTTPPort", "--dapr-grpc-port": "daprGRPCPort"}[flag]
+    assert f"{field}: port {listener} is already in use by pid {os.getpid()} (" in line, line
 
 
 async def test_an_app_that_exits_with_an_error_makes_the_runner_exit_1(
@@ -84,3 +86,23 @@ async def test_an_app_that_exits_with_an_error_makes_the_runner_exit_1(
     assert await finish(proc) == 1, proc.describe()
     assert "app bad exited with code 4" in proc.stderr()
     assert "apps exited with errors: bad (code 4)" in proc.stderr()
+
+
+async def test_one_port_given_to_two_servers_is_a_start_up_error(
+    app_dir: Path, runners: list[SidecarProcess]
+) -> None:
+    (port,) = free_ports(1)
+    proc = runner(
+        app_dir, "--app-id", "tiny", "--dapr-http-port", str(port), "--dapr-grpc-port", str(port)
+    ).start()
+    runners.append(proc)
+    assert await finish(proc) == 1, proc.describe()
+    (line,) = [ln for ln in proc.stderr().splitlines() if ln.startswith("sidecar: error:")]
+    assert f"one port given to two servers: daprHTTPPort {port}, daprGRPCPort {port}" in line
+
+
+def test_ports_picked_one_after_another_are_all_different() -> None:
+    """The kernel may hand one port to two ``bind(0)`` calls in a row once the first socket is
+    closed; a sidecar's HTTP and gRPC ports picked that way could be one."""
+    picked = free_ports(1000)
+    assert len(set(picked)) == len(picked)
