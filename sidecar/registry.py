@@ -33,12 +33,36 @@ CREATE TABLE IF NOT EXISTS membership (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     generation INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS activations (
+    namespace TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    PRIMARY KEY (namespace, actor_type, actor_id)
+) WITHOUT ROWID;
 """
 # One more each time a sidecar registers or changes the actor types it hosts: a host joining is
 # the only change that moves actors away from the others (one leaving moves its own to them).
 _BUMP = (
     "INSERT INTO membership VALUES (0, 1) "
     "ON CONFLICT (id) DO UPDATE SET generation = generation + 1"
+)
+
+
+# An actor is active on one sidecar at a time: the row is taken when the actor activates and
+# dropped when it deactivates. A row of a sidecar that left the registry (it stopped, or was found
+# dead and pruned) may be taken over; a live holder's may not.
+_ACTIVATE = """
+INSERT INTO activations VALUES (?, ?, ?, ?)
+ON CONFLICT (namespace, actor_type, actor_id) DO UPDATE SET instance = excluded.instance
+WHERE activations.instance = excluded.instance
+    OR activations.instance NOT IN (SELECT instance FROM sidecars)
+RETURNING instance
+"""
+_HOLDER = "SELECT instance FROM activations WHERE namespace = ? AND actor_type = ? AND actor_id = ?"
+_DEACTIVATE = (
+    "DELETE FROM activations WHERE namespace = ? AND actor_type = ? AND actor_id = ?"
+    " AND instance = ?"
 )
 
 
@@ -87,7 +111,9 @@ class Registry:
     def __init__(self, home: Path) -> None:
         self.home = home
         self.path = home / "registry.db"
-        self.db = LoopSqlite(self.path, name="registry", synchronous="FULL")
+        # NORMAL: a write survives any process killed; nothing here outlives the machine's
+        # processes (the rows of dead ones are pruned), and FULL's fsync costs ms per write
+        self.db = LoopSqlite(self.path, name="registry", synchronous="NORMAL")
         self._opened = False
         self._opening = asyncio.Lock()
 
@@ -153,8 +179,37 @@ class Registry:
         rows = await self._run("SELECT generation FROM membership WHERE id = 0")
         return int(str(rows[0][0])) if rows else 0
 
+    async def activate(self, namespace: str, actor_type: str, actor_id: str, instance: str) -> str:
+        """Record the actor as active on ``instance``: ``instance`` when that is done, else the
+        live sidecar it is active on now (one found dead is pruned and the actor taken over)."""
+        key, holder = (namespace, actor_type, actor_id), ""
+        for _ in range(3):
+            if await self._write(_ACTIVATE, (*key, instance)):
+                return instance
+            rows = await self._run(_HOLDER, key)
+            if not rows:
+                continue  # deactivated meanwhile
+            holder = str(rows[0][0])
+            if any(e.instance == holder for e in await self.entries()):
+                return holder  # else entries() pruned the dead holder: take it over
+        return holder
+
+    async def deactivate(
+        self, namespace: str, actor_type: str, actor_id: str, instance: str
+    ) -> None:
+        """Drop the record that the actor is active on ``instance`` (if it still is)."""
+        await self._write(_DEACTIVATE, (namespace, actor_type, actor_id, instance))
+
+    async def _write(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """A write committed with the others of this turn of the loop (see ``LoopSqlite.write``)."""
+        if not self._opened:
+            await self._open()
+        rows, _ = await self.db.write(sql, args)
+        return rows
+
     async def unregister(self, instance: str) -> None:
         await self._run("DELETE FROM sidecars WHERE instance = ?", (instance,))
+        await self._run("DELETE FROM activations WHERE instance = ?", (instance,))
 
     async def entries(self) -> list[Entry]:
         """Every live entry (dead processes are pruned), oldest first."""

@@ -50,6 +50,14 @@ class Directory(Protocol):
     async def generation(self) -> int:
         """Grows whenever a sidecar registers or changes what it hosts."""
 
+    async def activate(self, namespace: str, actor_type: str, actor_id: str, instance: str) -> str:
+        """Record the actor as active on ``instance``; the live sidecar it is active on now."""
+
+    async def deactivate(
+        self, namespace: str, actor_type: str, actor_id: str, instance: str
+    ) -> None:
+        """Drop the record that the actor is active on ``instance``."""
+
 
 class JobScheduling(Protocol):
     """The scheduler as parts drive it; the records themselves live in ``job_store``."""

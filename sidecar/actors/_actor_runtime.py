@@ -14,6 +14,7 @@ from ..jobs import JobRecord, Outcome, reminder_owner
 from ..services import ActorServices
 from ..state import StateStore
 from ._app_config import ActorConfigError, AppActorConfig, TypeConfig, parse_app_config
+from ._handover import Handover
 from ._placement import Placement
 from ._reminders import fire_body, split_name
 from ._router import CANCEL_HEADER, FIRE_HEADER, ActorCall, Router
@@ -35,8 +36,15 @@ class ActorRuntime:
         self.app_config = AppActorConfig()
         self.hosted: list[str] = []
         self.registered = asyncio.Event()
-        self.table = ActorTable(services.clock, self.type_config, self._send_deactivate)
         self.placement = Placement(services.registry, services.identity.namespace)
+        self.handover = Handover(services, self.placement, self.type_config)
+        self.table = ActorTable(
+            services.clock,
+            self.type_config,
+            self._send_deactivate,
+            activated=self.handover.activated,
+            deactivated=self.handover.deactivated,
+        )
         self.router = Router(services, self.table, self.placement)
         self.timers = Timers(services.clock, self.fire_timer)
         self.operations = ActorOperations(self)
@@ -62,6 +70,7 @@ class ActorRuntime:
 
     async def start(self) -> None:
         self.table.start()
+        self.handover.start(self.table, lambda: self.hosted)
         if self.services.metrics is not None:
             self.services.metrics.watch_actors(self.table.stats)
         if self.services.app_channel is None:
@@ -105,6 +114,7 @@ class ActorRuntime:
                 reminder_owner(self.services.identity.namespace, actor_type)
             )
         await self.timers.stop()
+        await self.handover.stop()
         await self.table.stop()
         if self.hosted:
             self.hosted = []

@@ -115,11 +115,8 @@ class Router:
         if channel is None:
             raise invoke_error("app channel is not initialized")
         who = f"{call.actor_type}/{call.actor_id}"
-        generation = await self.placement.generation()
-        await self.table.evict_if_older(call.actor_type, call.actor_id, generation)
         try:
-            async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id) as actor:
-                actor.generation = generation
+            async with self.table.turn(call.actor_type, call.actor_id, reentrancy_id):
                 return await channel.call_actor(
                     AppRequest("PUT", call.app_path, call.body, call.headers, call.query)
                 )

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 Deactivator = Callable[[str, str], Awaitable[None]]
+Recorder = Callable[[str, str], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -40,7 +41,6 @@ class ActiveActor:
     actor_id: str
     deadline: float
     lock: TurnLock = field(default_factory=TurnLock)
-    generation: int = 0  # the registry's membership generation at its last turn here
 
 
 class ActorTable:
@@ -49,11 +49,22 @@ class ActorTable:
     SWEEP_AT_ONCE = 64  # idle actors being deactivated at once
 
     def __init__(
-        self, clock: Clock, config: Callable[[str], TypeConfig], deactivate: Deactivator
+        self,
+        clock: Clock,
+        config: Callable[[str], TypeConfig],
+        deactivate: Deactivator,
+        *,
+        activated: Recorder | None = None,
+        deactivated: Recorder | None = None,
     ) -> None:
+        """``deactivate`` tells the app; ``activated`` is awaited in an actor's first turn before
+        the app sees it (it may wait for another sidecar to let the actor go), ``deactivated``
+        once the actor is forgotten here."""
         self.clock = clock
         self.config = config
         self._deactivate = deactivate
+        self._activated = activated
+        self._deactivated = deactivated
         self._actors: dict[Key, ActiveActor] = {}
         self._leaving: dict[Key, asyncio.Event] = {}
         self._deadlines: list[tuple[float, int, Key]] = []
@@ -122,12 +133,28 @@ class ActorTable:
                 continue
             actor = self._actors.get(key)
             if actor is None:
-                actor = ActiveActor(*key, deadline=self.clock.now() + cfg.idle_timeout)
-                actor.lock.on_idle = functools.partial(self._watch, actor)
-                self._actors[key] = actor
+                return await self._activate(key, rid, cfg)
             with contextlib.suppress(LockClosedError):
                 await actor.lock.acquire(rid, cfg.max_stack_depth)
                 return actor
+
+    async def _activate(self, key: Key, rid: str | None, cfg: TypeConfig) -> ActiveActor:
+        """A new active actor, its first turn held: calls that come meanwhile queue for it."""
+        actor = ActiveActor(*key, deadline=self.clock.now() + cfg.idle_timeout)
+        actor.lock.on_idle = functools.partial(self._watch, actor)
+        self._actors[key] = actor
+        await actor.lock.acquire(rid, cfg.max_stack_depth)  # free: granted at once
+        if self._activated is None:
+            return actor
+        try:
+            await self._activated(*key)
+        except BaseException:  # the caller hung up, or the record failed: not active after all
+            actor.lock.close()
+            if self._actors.get(key) is actor:
+                del self._actors[key]
+            actor.lock.release()  # the calls queued meanwhile look the actor up again
+            raise
+        return actor
 
     # idle deactivation ---------------------------------------------------------------------
 
@@ -182,17 +209,23 @@ class ActorTable:
             log.exception("deactivating actor %s/%s failed", *key)
         finally:
             self._actors.pop(key, None)
+            if self._deactivated is not None:  # before a new turn here can activate it again
+                try:
+                    await self._deactivated(*key)
+                except Exception:
+                    log.exception("recording actor %s/%s as deactivated failed", *key)
             self._leaving.pop(key, None)
             done.set()
 
-    async def evict_if_older(self, actor_type: str, actor_id: str, generation: int) -> None:
-        """Deactivate the idle actor here when its last turn here came before a host joined
-        (``generation`` grew since): the newcomer may have owned and changed it meanwhile, so
-        its copy and the app's cached state may be stale. daprd halts every actor a new
-        placement table moves away; this sidecar sees only the generation, not each table."""
+    async def hand_over(self, actor_type: str, actor_id: str) -> None:
+        """Deactivate an actor placement moved to another sidecar, once its calls here end (or
+        its type's ``drainOngoingCallTimeout`` passes), as daprd halts it."""
         actor = self._actors.get((actor_type, actor_id))
-        if actor is not None and actor.generation < generation and not actor.lock.busy:
-            await self.deactivate(actor)
+        if actor is not None and (actor_type, actor_id) not in self._draining:
+            await self._drain(actor)
+
+    def active(self) -> list[Key]:
+        return list(self._actors)
 
     async def evict(self, actor_type: str, actor_id: str) -> None:
         """Deactivate an idle actor this sidecar no longer owns (placement moved it)."""

@@ -1,6 +1,7 @@
 """A FastAPI app hosting test actors through the real SDK's DaprActor (run by uvicorn).
 
-Environment: DAPR_HTTP_PORT (the sidecar), ACTOR_IDLE_TIMEOUT (seconds, default 3600).
+Environment: DAPR_HTTP_PORT (the sidecar), ACTOR_IDLE_TIMEOUT (seconds, default 3600),
+ACTOR_DRAIN_TIMEOUT (seconds; unset: daprd's default).
 ``GET /log`` returns the activation/deactivation events of this process.
 """
 
@@ -35,6 +36,9 @@ class TestActorInterface(ActorInterface):
 
     @actormethod(name="Hold")
     async def hold(self, seconds: float) -> list[float]: ...
+
+    @actormethod(name="CountAfter")
+    async def count_after(self, seconds: float) -> int: ...
 
     @actormethod(name="StartReminder")
     async def start_reminder(self, spec: dict[str, Any]) -> None: ...
@@ -90,6 +94,15 @@ class _Base(Actor):
         start = time.time()
         await asyncio.sleep(seconds)  # the workload whose overlap the test inspects
         return [start, time.time()]
+
+    async def count_after(self, seconds: float) -> int:
+        """Read the count, wait ``seconds``, store it plus one: a turn whose state another host
+        must not read before it ends."""
+        found, count = await self._state_manager.try_get_state("count")
+        await asyncio.sleep(seconds)
+        await self._state_manager.set_state("count", (count if found else 0) + 1)
+        await self._state_manager.save_state()
+        return (count if found else 0) + 1
 
     async def start_reminder(self, spec: dict[str, Any]) -> None:
         period = spec.get("period")
@@ -162,7 +175,12 @@ def _config() -> ActorRuntimeConfig:
         actor_idle_timeout=idle,
         reentrancy=ActorReentrancyConfig(enabled=True, maxStackDepth=4),
     )
-    return ActorRuntimeConfig(actor_idle_timeout=idle, actor_type_configs=[reentrant])
+    drain = os.environ.get("ACTOR_DRAIN_TIMEOUT")  # unset: daprd's default (2 s)
+    return ActorRuntimeConfig(
+        actor_idle_timeout=idle,
+        drain_ongoing_call_timeout=timedelta(seconds=float(drain)) if drain else None,
+        actor_type_configs=[reentrant],
+    )
 
 
 @asynccontextmanager

@@ -36,13 +36,17 @@ def write_resources(folder: Path, db: Path, *, actor_store: bool = True) -> Path
     return folder
 
 
-async def start_app(port: int, sidecar_port: int, idle: float = 3600) -> asyncio.subprocess.Process:
+async def start_app(
+    port: int, sidecar_port: int, idle: float = 3600, drain: float | None = None
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "DAPR_HTTP_PORT": str(sidecar_port),
         "ACTOR_IDLE_TIMEOUT": str(idle),
         "PYTHONPATH": str(ROOT),
     }
+    if drain is not None:
+        env["ACTOR_DRAIN_TIMEOUT"] = str(drain)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -78,6 +82,7 @@ class Runtime:
         *,
         app: bool = True,
         idle: float = 3600,
+        drain: float | None = None,
         resources: Path | None = None,
     ) -> Sidecar:
         """Start a sidecar (and its actor app) and wait until the sidecar is ready."""
@@ -93,7 +98,7 @@ class Runtime:
         await sc.start()
         self.sidecars.append(sc)
         if app_port is not None:
-            self.apps[sc] = await start_app(app_port, sc.http_port, idle)
+            self.apps[sc] = await start_app(app_port, sc.http_port, idle, drain)
         await self._ready(sc)
         return sc
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
-from .conftest import Runtime, api, proxy, with_sdk
+from .conftest import Runtime, api, poll, proxy, with_sdk
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +79,34 @@ async def test_an_actor_that_moved_away_and_back_is_not_run_on_a_stale_copy(
     assert active(second).get("TestActor", 0) > 0
     await runtime.stop(second)
     assert await with_sdk(caller.http_port, get_all) == ["new"] * len(ids)
+
+
+async def test_an_actor_moved_while_in_a_call_is_activated_on_its_new_host_after_the_call(
+    runtime: Runtime,
+) -> None:
+    """The local HA soak's second loss: a host joined while an actor's call ran on its old host,
+    and the new host activated it and read its state before the old call stored it. As daprd
+    drains moved actors before any sidecar looks them up again, the new host waits."""
+    first = await runtime.sidecar("actorapp", drain=30)
+    caller = await runtime.sidecar("caller", app=False)
+    ids = [f"id{i}" for i in range(12)]
+
+    async def count_all(seconds: float) -> list[int]:
+        calls = [proxy("TestActor", i).CountAfter(seconds) for i in ids]
+        return list(await asyncio.gather(*calls))
+
+    slow = asyncio.ensure_future(with_sdk(caller.http_port, lambda: count_all(8.0)))
+
+    def in_calls(sc: Any) -> int:
+        return sum(running for _, running, _ in sc.extensions[-1].table.stats().values())
+
+    async def all_in_calls() -> bool:
+        return in_calls(first) == len(ids)
+
+    await poll(all_in_calls)
+    second = await runtime.sidecar("actorapp", drain=30)
+    assert in_calls(first) == len(ids), "the slow calls ended before the second host joined"
+    fast = await with_sdk(caller.http_port, lambda: count_all(0.0))
+    assert await slow == [1] * len(ids)
+    assert fast == [2] * len(ids)  # each read the count the slow call stored
+    assert active(second).get("TestActor", 0) > 0  # some did move

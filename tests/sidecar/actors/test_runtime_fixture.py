@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 async def test_an_actor_app_that_exits_fails_the_ready_wait_at_once_saying_so(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def exiting_app(port: int, sidecar_port: int, idle: float = 3600) -> object:
+    async def exiting_app(port: int, sidecar_port: int, *_: object) -> object:
         return await asyncio.create_subprocess_exec(sys.executable, "-c", "raise SystemExit(3)")
 
     monkeypatch.setattr(conftest, "start_app", exiting_app)

@@ -149,3 +149,66 @@ async def test_idle_actors_are_deactivated_concurrently() -> None:
     await _settle()
     assert table.counts() == {}
     await table.stop()
+
+
+def _recording_table(clock: ManualClock, events: list[str], gate: asyncio.Event) -> ActorTable:
+    async def deactivate(actor_type: str, actor_id: str) -> None:
+        events.append(f"delete {actor_id}")
+
+    async def activated(actor_type: str, actor_id: str) -> None:
+        events.append(f"activate {actor_id}")
+        await gate.wait()  # another sidecar still has it active
+
+    async def deactivated(actor_type: str, actor_id: str) -> None:
+        events.append(f"released {actor_id}")
+
+    return ActorTable(
+        clock,
+        lambda _t: TypeConfig(idle_timeout=60.0),
+        deactivate,
+        activated=activated,
+        deactivated=deactivated,
+    )
+
+
+async def test_an_activation_is_recorded_before_the_first_turn_and_released_after_the_last() -> (
+    None
+):
+    clock, events, gate = ManualClock(1000.0), [], asyncio.Event()
+    table = _recording_table(clock, events, gate)
+    table.start()
+
+    async def call(name: str) -> None:
+        async with table.turn("A", "a", None):
+            events.append(name)
+
+    first, second = asyncio.create_task(call("first")), asyncio.create_task(call("second"))
+    await _settle()
+    assert events == ["activate a"]  # both wait: the first for the record, the second behind it
+    gate.set()
+    await asyncio.gather(first, second)
+    assert events == ["activate a", "first", "second"]  # recorded once
+    clock.advance(61)
+    await _settle()
+    assert events[3:] == ["delete a", "released a"]
+    await table.stop()
+
+
+async def test_a_caller_that_hangs_up_while_the_activation_waits_leaves_nothing_active() -> None:
+    clock, events, gate = ManualClock(1000.0), [], asyncio.Event()
+    table = _recording_table(clock, events, gate)
+    table.start()
+    gone = asyncio.create_task(table.turn("A", "a", None).__aenter__())
+    await _settle()
+    queued = asyncio.create_task(table.turn("A", "a", None).__aenter__())
+    await _settle()
+    gone.cancel()
+    await asyncio.gather(gone, return_exceptions=True)
+    await _settle()
+    assert events == ["activate a", "activate a"]  # the queued call activates it afresh
+    assert table.is_active("A", "a")
+    gate.set()
+    await queued
+    table._actors["A", "a"].lock.release()
+    await table.stop()
+    assert events[2:] == ["delete a", "released a"]

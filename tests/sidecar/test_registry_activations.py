@@ -1,0 +1,53 @@
+"""The registry's activation records: an actor is active on one live sidecar of a home at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from sidecar.registry import Entry, Registry
+
+
+def entry(instance: str, pid: int) -> Entry:
+    return Entry(instance, "app", "default", "127.0.0.1", 1, pid, 0.0, ("A",))
+
+
+async def test_an_actor_active_on_a_live_sidecar_is_not_taken_until_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    first, second = Registry(tmp_path), Registry(tmp_path)  # two sidecars' connections
+    await first.register(entry("one", os.getpid()))
+    await second.register(entry("two", os.getpid()))
+    try:
+        assert await first.activate("default", "A", "x", "one") == "one"
+        assert await first.activate("default", "A", "x", "one") == "one"  # again: still its own
+        assert await second.activate("default", "A", "x", "two") == "one"
+        assert await second.activate("other", "A", "x", "two") == "two"  # another namespace
+        await second.deactivate("default", "A", "x", "two")  # not its record: nothing changes
+        assert await second.activate("default", "A", "x", "two") == "one"
+        await first.deactivate("default", "A", "x", "one")
+        assert await second.activate("default", "A", "x", "two") == "two"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_an_actor_active_on_a_sidecar_that_died_or_left_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    registry = Registry(tmp_path)
+    dead = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await dead.wait()  # its pid is gone now
+    await registry.register(entry("killed", dead.pid))
+    await registry.register(entry("stopped", os.getpid()))
+    await registry.register(entry("me", os.getpid()))
+    try:
+        assert await registry.activate("default", "A", "x", "killed") == "killed"
+        assert await registry.activate("default", "A", "y", "stopped") == "stopped"
+        assert await registry.activate("default", "A", "x", "me") == "me"  # its pid is gone
+        await registry.unregister("stopped")
+        assert await registry.activate("default", "A", "y", "me") == "me"
+    finally:
+        await registry.close()
