@@ -2,10 +2,11 @@
 latency through a real sidecar.
 
 In-process (no HTTP): ``--actors`` actors are activated (cost per activation, resident memory per
-actor), then ``--turns`` turns are taken on random actors while a sampler task measures how late
-it wakes up every millisecond (its worst lateness is the worst stall of the event loop). Then
-every actor's idle timeout passes at once on a manual clock: the idle sweep's cost per actor and
-the worst stall it causes.
+actor; each activation recorded in a real registry file, as a sidecar records it, unless
+``--no-records``), then ``--turns`` turns are taken on random actors while a sampler task
+measures how late it wakes up every millisecond (its worst lateness is the worst stall of the
+event loop). Then every actor's idle timeout passes at once on a manual clock: the idle sweep's
+cost per actor and the worst stall it causes.
 
 Through the sidecar (``--calls``, 0 to skip): one ``sidecar run`` process and a Starlette/uvicorn
 app hosting one actor type with a no-op method; ``POST /v1.0/actors/{type}/{id}/method/{m}`` over
@@ -27,12 +28,14 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 from httpx_aiohttp import HttpxAiohttpClient
 
 from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._table import ActorTable
 from sidecar.clock import ManualClock
+from sidecar.registry import Entry, Registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _procs import Procs  # noqa: E402  (it puts the repository on sys.path)
@@ -102,7 +105,8 @@ async def _sampled(work: asyncio.Future[object] | asyncio.Task[object]) -> float
     return round(max(stalls) * 1e3, 2)
 
 
-async def table_figures(actors: int, turns: int) -> dict[str, float]:
+async def table_figures(actors: int, turns: int, home: Path | None) -> dict[str, float]:
+    """The table's figures; with ``home``, activations recorded in a registry there."""
     clock = ManualClock(start=1_000.0)
     gone: list[str] = []
     all_gone = asyncio.Event()
@@ -112,7 +116,20 @@ async def table_figures(actors: int, turns: int) -> dict[str, float]:
         if len(gone) == actors:
             all_gone.set()
 
-    table = ActorTable(clock, lambda _t: TypeConfig(idle_timeout=3600.0), deactivated)
+    registry = Registry(home) if home is not None else None
+    records: dict[str, Any] = {}
+    if registry is not None:
+        await registry.register(Entry("me", "bench", "default", "127.0.0.1", 1, os.getpid(), 0.0))
+
+        async def record(actor_type: str, actor_id: str) -> None:
+            await registry.activate("default", actor_type, actor_id, "me")
+
+        async def drop(actor_type: str, actor_id: str) -> None:
+            await registry.deactivate("default", actor_type, actor_id, "me")
+
+        records = {"activated": record, "deactivated": drop}
+    config = lambda _t: TypeConfig(idle_timeout=3600.0)  # noqa: E731
+    table = ActorTable(clock, config, deactivated, **records)
     table.start()
     before = rss_mib()
     start = time.perf_counter()
@@ -122,6 +139,7 @@ async def table_figures(actors: int, turns: int) -> dict[str, float]:
     activation = (time.perf_counter() - start) / actors
     out: dict[str, float] = {
         "actors": actors,
+        "records": registry is not None,
         "activation_us": round(activation * 1e6, 1),
         "rss_mib_for_actors": round(rss_mib() - before, 1),
         "bytes_per_actor": round((rss_mib() - before) * 2**20 / actors),
@@ -134,6 +152,8 @@ async def table_figures(actors: int, turns: int) -> dict[str, float]:
     )
     out["sweep_us_per_actor"] = round((time.perf_counter() - start) / actors * 1e6, 2)
     await table.stop()
+    if registry is not None:
+        await registry.close()
     return out
 
 
@@ -218,8 +238,13 @@ async def main() -> None:
     parser.add_argument("--turns", type=int, default=20_000)
     parser.add_argument("--calls", type=int, default=2_000, help="actor calls via a sidecar")
     parser.add_argument("--call-actors", type=int, default=100, help="actor ids they spread on")
+    parser.add_argument(
+        "--no-records", action="store_true", help="activations not recorded in a registry"
+    )
     args = parser.parse_args()
-    table = await table_figures(args.actors, args.turns)
+    with tempfile.TemporaryDirectory() as tmp:
+        home = None if args.no_records else Path(tmp)
+        table = await table_figures(args.actors, args.turns, home)
     sys.stdout.write(json.dumps({"bench": "actor_table", **table}) + "\n")
     if args.calls:
         for row in await call_figures(args.calls, args.call_actors):
