@@ -94,12 +94,15 @@ def pid_alive(pid: int) -> bool:
 
 
 def process_start(pid: int) -> str:
-    """The start time of process ``pid`` in clock ticks since boot ("" where unknown)."""
+    """The start time of process ``pid`` in clock ticks since boot; "" where unknown, and for a
+    process that has exited but whose parent has not collected it yet (a zombie): it still has
+    a pid, but nothing of it runs."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return ""
-    return stat.rpartition(")")[2].split()[19]
+    fields = stat.rpartition(")")[2].split()
+    return "" if fields[0] in ("Z", "X") else fields[19]
 
 
 class Registry:

@@ -1,4 +1,5 @@
-"""The registry's activation records: an actor is active on one live sidecar of a home at a time."""
+"""The registry: activation records (an actor is active on one live sidecar of a home at a time)
+and which processes count as alive."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from sidecar.registry import Entry, Registry
+from sidecar.registry import Entry, Registry, process_start
 
 
 def entry(instance: str, pid: int) -> Entry:
@@ -51,3 +52,19 @@ async def test_an_actor_active_on_a_sidecar_that_died_or_left_is_taken_over(
         assert await registry.activate("default", "A", "y", "me") == "me"
     finally:
         await registry.close()
+
+
+def test_a_process_that_exited_but_was_not_collected_counts_as_gone() -> None:
+    """A runner or sidecar that exited stays a zombie until its parent collects it; ``sidecar
+    stop`` waited its whole 30 s for such a runner, and a scheduler lease or an actor record of
+    one would never be taken over."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, left uncollected
+        assert Path(f"/proc/{child.pid}/stat").exists()
+        assert process_start(child.pid) == ""
+        assert process_start(os.getpid()) != ""
+    finally:
+        child.wait()
