@@ -15,6 +15,10 @@ write is committed, as with ``execute``, and the file sees one commit instead of
 Switching a new database file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at
 once, without its busy handler, when another process is switching the same file at that moment.
 Two sidecars started together on a fresh runtime home hit this; so the switch is retried briefly.
+The same moment, or another process checkpointing the file as it closes, holds the whole file
+while a connection sets its pragmas (they read the schema): both connections are set up on the
+worker thread, waiting as the worker's statements do, and only then does the inline one stop
+waiting.
 """
 
 from __future__ import annotations
@@ -100,18 +104,27 @@ class LoopSqlite:
         self._checkpoint: asyncio.Future[Any] | None = None
         self._batch: list[_Write] = []
 
-    def _connect(self, busy_ms: int) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
+        """A connection with the pragmas set. Setting them reads the schema, which waits (up to
+        ``busy_timeout``) while another process holds the whole file: switching it to WAL, or
+        checkpointing it as its last connection closes."""
         uri = str(self.path).lower().startswith("file:")
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, uri=uri)
-        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
         for pragma in (f"synchronous = {self.synchronous}", *self.pragmas):
             conn.execute(f"PRAGMA {pragma}")
         return conn
 
     def _open_slow(self, schema: str) -> sqlite3.Connection:
-        conn = self._connect(self.busy_timeout_ms)
+        conn = self._connect()
         set_journal_mode(conn, self.journal_mode)
         conn.executescript(schema)
+        return conn
+
+    def _open_fast(self) -> sqlite3.Connection:
+        conn = self._connect()
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("PRAGMA busy_timeout = 0")  # from here on its statements never wait
         return conn
 
     async def open(self, schema: str = "") -> None:
@@ -119,8 +132,7 @@ class LoopSqlite:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite {self.name}")
         self._slow = await self._on_thread(self._open_slow, schema)
         if self.inline:
-            self._fast = self._connect(0)
-            self._fast.execute("PRAGMA wal_autocheckpoint = 0")
+            self._fast = await self._on_thread(self._open_fast)
 
     async def close(self) -> None:
         """Close both connections; calling it again, or before ``open``, does nothing."""

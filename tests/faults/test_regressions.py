@@ -3,6 +3,9 @@
 1. Sidecars started together on a fresh runtime home crashed with ``database is locked``: the
    switch of a new SQLite file to WAL fails at once (no busy wait) while another process does
    the same. Fixed in ``sidecar/loop_sqlite.py`` (retried), used by the registry and both stores.
+   Later, one start in a few hundred still crashed the same way: the inline connection, which
+   never waits, set its pragmas while another process held the file (test_loop_sqlite.py has
+   the deterministic case; this test is the one that caught it).
 2. Under contention the notifier gave up adding an id to its history index but still answered
    201: the notification was stored, delivered, and missing from ``GET /notifications`` for good.
    Fixed in ``notifier/_service.py`` (503, so the caller retries).
@@ -78,7 +81,12 @@ def test_sidecars_opening_a_fresh_home_together_do_not_crash(tmp_path: Path) -> 
         finally:
             for proc in procs:
                 proc.kill()
-        assert [code for code, _ in outcomes] == [0] * 4, [err for _, err in outcomes]
+        if [code for code, _ in outcomes] != [0] * 4:  # the whole of each traceback
+            pytest.fail(
+                "\n".join(
+                    f"process {i} exited {code}:\n{err}" for i, (code, err) in enumerate(outcomes)
+                )
+            )
 
 
 def _open_together(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, str]]:

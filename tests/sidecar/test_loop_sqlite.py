@@ -47,6 +47,34 @@ async def test_write_waits_for_another_writer_without_blocking_the_loop(tmp_path
     await db.close()
 
 
+async def test_opening_waits_while_another_process_holds_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process switching a new file to WAL, or checkpointing it as it closes, holds it
+    exclusively for a moment. Both connections' set-up waits for that; the inline connection's
+    "never wait" is for its statements only. Its set-up failed at once with "database is locked"
+    in sidecars started together on a fresh home (one in a few hundred)."""
+    path = tmp_path / "x.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (k TEXT)")  # rollback journal: an exclusive lock bars readers
+    open_slow = LoopSqlite._open_slow
+
+    def then_held(self: LoopSqlite, schema: str) -> sqlite3.Connection:
+        conn = open_slow(self, schema)  # the worker's connection is set up: now the file is held
+        other.execute("BEGIN EXCLUSIVE")
+        threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+        return conn
+
+    monkeypatch.setattr(LoopSqlite, "_open_slow", then_held)
+    db = LoopSqlite(path, journal_mode="DELETE")
+    await db.open()
+    assert await db.execute("SELECT count(*) FROM t") == ([(0,)], -1)
+    assert db._fast is not None
+    assert db._fast.execute("PRAGMA busy_timeout").fetchone() == (0,)  # statements never wait
+    await db.close()
+    other.close()
+
+
 async def test_checkpoints_run_on_the_worker_thread_never_inline(tmp_path: Path) -> None:
     db = LoopSqlite(tmp_path / "x.db")
     db.CHECKPOINT_EVERY = 10
