@@ -1,8 +1,9 @@
 """The local registry: name resolution and actor placement for sidecars sharing a runtime home.
 
 Each sidecar records itself (app id, address, pid, hosted actor types) in ``registry.db``.
-Lookups skip and prune entries whose process is gone, so a sidecar killed with -9 drops out on
-the next lookup. This plays the part of mDNS and the placement service for one machine.
+Lookups skip and prune entries whose process is gone or has exited (a zombie its runner has not
+collected yet counts as gone), so a sidecar killed with -9 drops out on the next lookup. This
+plays the part of mDNS and the placement service for one machine.
 """
 
 from __future__ import annotations
@@ -83,26 +84,43 @@ class Entry:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (on this machine)."""
+    """Whether process ``pid`` exists on this machine and has not exited: a zombie (exited, not
+    yet collected by its parent) still has its pid but counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    state = _stat(pid)
+    return state is None or state[0] not in _EXITED
 
 
 def process_start(pid: int) -> str:
     """The start time of process ``pid`` in clock ticks since boot; "" where unknown, and for a
     process that has exited but whose parent has not collected it yet (a zombie): it still has
     a pid, but nothing of it runs."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+    state = _stat(pid)
+    return "" if state is None or state[0] in _EXITED else state[19]
+
+
+_EXITED = ("Z", "X")  # zombie, dead
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first); None where
+    there is no such file (the process is gone, or no /proc)."""
+    try:  # os.read: a third of Path.read_text's cost, and lookups check every entry
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()
-    return "" if fields[0] in ("Z", "X") else fields[19]
+        return None
+    try:
+        stat = os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return stat.rpartition(b")")[2].decode().split()
 
 
 class Registry:

@@ -4,11 +4,14 @@ and which processes count as alive."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from sidecar.registry import Entry, Registry, process_start
+from sidecar.registry import Entry, Registry, pid_alive, process_start
 
 
 def entry(instance: str, pid: int) -> Entry:
@@ -58,13 +61,39 @@ def test_a_process_that_exited_but_was_not_collected_counts_as_gone() -> None:
     """A runner or sidecar that exited stays a zombie until its parent collects it; ``sidecar
     stop`` waited its whole 30 s for such a runner, and a scheduler lease or an actor record of
     one would never be taken over."""
-    import subprocess
+    with zombie() as pid:
+        assert Path(f"/proc/{pid}/stat").exists()
+        assert process_start(pid) == ""
+        assert process_start(os.getpid()) != ""
+        assert not pid_alive(pid)
+        assert pid_alive(os.getpid())
+    assert not pid_alive(pid)  # collected: gone altogether
 
+
+async def test_a_sidecar_that_exited_but_was_not_collected_drops_out_of_lookups(
+    tmp_path: Path,
+) -> None:
+    """A sidecar killed with -9 whose runner has not collected it yet must not be listed: calls
+    to its app id would go to a port nobody serves, and its actors would stay recorded on it."""
+    registry = Registry(tmp_path)
+    try:
+        with zombie() as pid:
+            await registry.register(entry("zombie", pid))
+            await registry.register(entry("me", os.getpid()))
+            assert await registry.activate("default", "A", "x", "zombie") == "zombie"
+            assert [e.instance for e in await registry.lookup("app")] == ["me"]
+            assert await registry.activate("default", "A", "x", "me") == "me"
+    finally:
+        await registry.close()
+
+
+@contextlib.contextmanager
+def zombie() -> Iterator[int]:
+    """The pid of a child that has exited and is left uncollected until the block ends (a
+    subprocess of asyncio's would be collected at once)."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
-        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, left uncollected
-        assert Path(f"/proc/{child.pid}/stat").exists()
-        assert process_start(child.pid) == ""
-        assert process_start(os.getpid()) != ""
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited; still to be collected
+        yield child.pid
     finally:
         child.wait()
