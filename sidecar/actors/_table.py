@@ -76,6 +76,7 @@ class ActorTable:
         self._turns: dict[str, int] = {}
         self._sweeping: set[asyncio.Task[None]] = set()
         self._sweep_slots = asyncio.Semaphore(self.SWEEP_AT_ONCE)
+        self._on_idle = self._watch  # one bound method for every actor's lock
 
     def is_active(self, actor_type: str, actor_id: str) -> bool:
         return (actor_type, actor_id) in self._actors
@@ -110,9 +111,11 @@ class ActorTable:
         finally:
             actor.lock.release()  # calls _watch when the actor is left idle
 
-    def _watch(self, actor: ActiveActor) -> None:
+    def _watch(self, key: Key) -> None:
         """Queue the idle actor's deadline; wake the task only if it comes first."""
-        key = (actor.actor_type, actor.actor_id)
+        actor = self._actors.get(key)
+        if actor is None:
+            return
         if (drained := self._draining.get(key)) is not None:
             drained.set()
         heapq.heappush(self._deadlines, (actor.deadline, next(self._seq), key))
@@ -141,7 +144,10 @@ class ActorTable:
     async def _activate(self, key: Key, rid: str | None, cfg: TypeConfig) -> ActiveActor:
         """A new active actor, its first turn held: calls that come meanwhile queue for it."""
         actor = ActiveActor(*key, deadline=self.clock.now() + cfg.idle_timeout)
-        actor.lock.on_idle = functools.partial(self._watch, actor)
+        # by key, not the actor itself: the actor holds its lock, so a lock that held the actor
+        # would make a cycle, and every deactivated actor would wait for the cyclic garbage
+        # collector's full pass (hundreds of ms at 100,000 actors) to be freed
+        actor.lock.on_idle = functools.partial(self._on_idle, key)
         self._actors[key] = actor
         await actor.lock.acquire(rid, cfg.max_stack_depth)  # free: granted at once
         if self._activated is None:
@@ -164,13 +170,18 @@ class ActorTable:
     async def _run(self) -> None:
         while True:
             self._wakeup.clear()
-            for actor in self._due(self.clock.now()):
-                await self._sweep_slots.acquire()  # waits (letting the loop turn) when all busy
-                if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
-                    self._sweep(actor)
-                else:
-                    self._sweep_slots.release()
+            await self._sweep_due()
             await self._sleep(self._deadlines[0][0] if self._deadlines else None)
+
+    async def _sweep_due(self) -> None:
+        """Deactivate the actors whose idle deadline has come (a method of its own, so that no
+        local variable keeps the last of them in memory while the task sleeps)."""
+        for actor in self._due(self.clock.now()):
+            await self._sweep_slots.acquire()  # waits (letting the loop turn) when all busy
+            if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
+                self._sweep(actor)
+            else:
+                self._sweep_slots.release()
 
     def _sweep(self, actor: ActiveActor) -> None:
         task = asyncio.create_task(self.deactivate(actor))
