@@ -6,7 +6,8 @@ actor; each activation recorded in a real registry file, as a sidecar records it
 ``--no-records``), then ``--turns`` turns are taken on random actors while a sampler task
 measures how late it wakes up every millisecond (its worst lateness is the worst stall of the
 event loop). Then every actor's idle timeout passes at once on a manual clock: the idle sweep's
-cost per actor and the worst stall it causes.
+cost per actor and the worst stall it causes. The process's garbage collector is set as
+``sidecar run`` sets it (``--default-gc``: CPython's defaults).
 
 Through the sidecar (``--calls``, 0 to skip): one ``sidecar run`` process and a Starlette/uvicorn
 app hosting one actor type with a no-op method; ``POST /v1.0/actors/{type}/{id}/method/{m}`` over
@@ -32,6 +33,7 @@ from typing import Any
 
 from httpx_aiohttp import HttpxAiohttpClient
 
+from sidecar import _collector
 from sidecar.actors._app_config import TypeConfig
 from sidecar.actors._table import ActorTable
 from sidecar.clock import ManualClock
@@ -241,7 +243,14 @@ async def main() -> None:
     parser.add_argument(
         "--no-records", action="store_true", help="activations not recorded in a registry"
     )
+    parser.add_argument(
+        "--default-gc",
+        action="store_true",
+        help="CPython's collector settings, not those `sidecar run` sets (sidecar/_collector.py)",
+    )
     args = parser.parse_args()
+    if not args.default_gc:
+        _collector.settle()
     with tempfile.TemporaryDirectory() as tmp:
         home = None if args.no_records else Path(tmp)
         table = await table_figures(args.actors, args.turns, home)

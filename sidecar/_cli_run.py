@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
-from . import _logs
+from . import _collector, _logs
 from ._app_run import current_app
 from ._config import default_home, private_dir
 from ._dapr_config import ConfigFileError
@@ -73,9 +72,7 @@ def _command(raw: list[str]) -> tuple[str, ...]:
 
 async def _run(args: argparse.Namespace, command: tuple[str, ...], app_umask: int) -> int:
     check_unsupported(args)
-    # Everything imported so far lives as long as the process: out of the collector's sight, a
-    # full collection no longer walks it (~95,000 objects, a stall of 40-130 ms at a time).
-    gc.freeze()
+    _collector.settle()  # the imports frozen, the young generation larger: fewer full passes
     apps, extended, project = _apps(args, command)
     home = private_dir(_home(args, project))
     stop = asyncio.Event()
