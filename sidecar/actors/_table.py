@@ -9,7 +9,8 @@ Deadlines wait in a heap (lazily: an entry whose deadline is no longer the actor
 a turn costs O(log n) and wakes the background task only when it makes the earliest deadline
 earlier; the task looks only at actors whose deadline has come. Actors idle at once are
 deactivated concurrently (as daprd's reaper does, one goroutine each), at most ``SWEEP_AT_ONCE``
-at a time, so a sweep of many never holds the event loop for more than a small group.
+at a time, and stale deadlines (each turn leaves one) are popped ``POP_AT_ONCE`` at a time, so a
+sweep of many never holds the event loop for more than a small group.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class ActorTable:
     """The actors active here. Run it with ``start()``/``stop()`` around the sidecar's life."""
 
     SWEEP_AT_ONCE = 64  # idle actors being deactivated at once
+    POP_AT_ONCE = 1000  # stale deadlines popped between turns of the loop (~2 ms)
 
     def __init__(
         self,
@@ -177,6 +179,9 @@ class ActorTable:
         """Deactivate the actors whose idle deadline has come (a method of its own, so that no
         local variable keeps the last of them in memory while the task sleeps)."""
         for actor in self._due(self.clock.now()):
+            if actor is None:  # a long run of stale deadlines: let the loop turn
+                await asyncio.sleep(0)
+                continue
             await self._sweep_slots.acquire()  # waits (letting the loop turn) when all busy
             if not actor.lock.busy and actor.deadline <= self.clock.now():  # still idle?
                 self._sweep(actor)
@@ -192,13 +197,22 @@ class ActorTable:
         self._sweeping.discard(task)
         self._sweep_slots.release()
 
-    def _due(self, now: float) -> Iterator[ActiveActor]:
-        """Pop the deadlines that have come, one by one; the idle actors they still belong to."""
+    def _due(self, now: float) -> Iterator[ActiveActor | None]:
+        """Pop the deadlines that have come, one by one; the idle actors they still belong to,
+        and None after every ``POP_AT_ONCE`` stale ones in a row (each turn leaves the actor's
+        previous deadline stale: after many turns, runs of thousands)."""
+        stale = 0
         while self._deadlines and self._deadlines[0][0] <= now:
             deadline, _, key = heapq.heappop(self._deadlines)
             actor = self._actors.get(key)
             if actor is not None and actor.deadline == deadline and not actor.lock.busy:
+                stale = 0
                 yield actor
+            else:
+                stale += 1
+                if stale == self.POP_AT_ONCE:
+                    stale = 0
+                    yield None
 
     async def _sleep(self, deadline: float | None) -> None:
         self._sleeping_until = deadline
