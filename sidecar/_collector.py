@@ -11,16 +11,16 @@ full pass stalls its event loop for tens to hundreds of milliseconds. Two settin
   objects (futures, tasks, tuples of a write) die before a pass of the youngest generation, so
   far fewer survive into the older ones, and a burst of work (100,000 idle actors deactivated at
   once, each with a registry write) no longer sets off full passes. A young pass, and the middle
-  generation's behind it, then walk more objects at a time: at 100,000 actors the idle sweep's
-  worst stall went 160 → 11 ms and the turns' 1 → 6 ms (bench/README.md, "The sweep's stall,
-  profiled and fixed").
+  generation's behind it, then walk more objects at a time. 2,000 was the best of three tried at
+  100,000 actors (bench/README.md, "The sweep's stall, profiled and fixed"): the idle sweep's
+  worst stall 11.6 ms (72 at 700, 11.0 at 5,000) with the turns' 1.3 ms (96 and 6.0).
 """
 
 from __future__ import annotations
 
 import gc
 
-GEN0_THRESHOLD = 5_000
+GEN0_THRESHOLD = 2_000
 
 
 def settle() -> None:
