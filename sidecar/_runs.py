@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._config import private_dir
 from ._runfile import dapr_dir
-from .registry import pid_alive, process_start
+from .registry import process_start, same_process
 
 if TYPE_CHECKING:
     from ._app_run import AppRun
@@ -46,7 +46,7 @@ class RunRecord:
 
     @property
     def alive(self) -> bool:
-        return pid_alive(self.cli_pid) and process_start(self.cli_pid) == self.started
+        return same_process(self.cli_pid, self.started)
 
 
 class RunRegistry:

@@ -104,6 +104,13 @@ def process_start(pid: int) -> str:
     return "" if state is None or state[0] in _EXITED else state[19]
 
 
+def same_process(pid: int, started: str) -> bool:
+    """Whether ``pid`` is still the process whose ``process_start`` was ``started``: running,
+    not a zombie, and not a later process given the same pid. ``started`` unknown (""): whether
+    the pid is alive. One read of ``/proc`` where the start is known."""
+    return pid_alive(pid) if started == "" else process_start(pid) == started
+
+
 _EXITED = ("Z", "X")  # zombie, dead
 
 

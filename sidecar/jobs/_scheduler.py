@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Protocol
 
 from ..clock import Clock, sleep_until_or_woken
-from ..registry import pid_alive, process_start
+from ..registry import process_start, same_process
 from ._model import JobRecord
 from ._store import JobStore
 from ._timeline import make_plan, next_tick
@@ -74,7 +74,7 @@ def holder_alive(holder: str, mine: str) -> bool:
     if pid == os.getpid():
         return holder == mine or holder in _LIVE_HERE
     started, _, _ = rest.rpartition(":")
-    return pid_alive(pid) and started in ("", process_start(pid))
+    return same_process(pid, started)
 
 
 _LIVE_HERE: set[str] = set()  # lease owners of schedulers running in this process

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from sidecar.registry import Entry, Registry, pid_alive, process_start
+from sidecar.registry import Entry, Registry, pid_alive, process_start, same_process
 
 
 def entry(instance: str, pid: int) -> Entry:
@@ -68,6 +68,16 @@ def test_a_process_that_exited_but_was_not_collected_counts_as_gone() -> None:
         assert not pid_alive(pid)
         assert pid_alive(os.getpid())
     assert not pid_alive(pid)  # collected: gone altogether
+
+
+def test_the_same_process_is_one_running_now_that_started_then() -> None:
+    """What a scheduler lease and a runner's record are checked with: pid and start time."""
+    me, started = os.getpid(), process_start(os.getpid())
+    assert same_process(me, started)
+    assert same_process(me, "")  # start unknown: alive is enough
+    assert not same_process(me, "1")  # a later process given the same pid
+    with zombie() as pid:
+        assert not same_process(pid, "")
 
 
 async def test_a_sidecar_that_exited_but_was_not_collected_drops_out_of_lookups(
